@@ -1,0 +1,184 @@
+"""Build a knowledge store from a folder of documents and swap it in atomically.
+
+The new store is written to a temporary file beside the target and moved over it with
+`os.replace`, so the store in service is either the old one or the complete new one,
+never a half-written file. Any bad document refuses the whole build: a knowledge base
+that silently lacks a document would answer wrongly without anyone noticing.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from knowledge import store
+from knowledge.document import DocumentError, content_hash, parse_document
+from knowledge.folder import SourceFile, scan
+from knowledge.passages import Passage, split_passages
+
+# Writes what the index needs into the new store, given every passage in position order.
+IndexWriter = Callable[[sqlite_utils.Database, Sequence[Passage]], None]
+# Called as (documents done, documents in all).
+Progress = Callable[[int, int], None]
+
+
+class BuildError(RuntimeError):
+    """The build was refused; `problems` names each bad document and why."""
+
+    def __init__(self, problems: list[DocumentError]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"knowledge base not rebuilt, {len(problems)} document(s) need fixing:\n{lines}")
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the summary shown to whoever asked for it."""
+
+    documents: int
+    passages: int
+    seconds: float
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def build(
+    knowledge_dir: Path,
+    db_path: Path,
+    *,
+    version: str,
+    write_index: IndexWriter,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Build the store for `knowledge_dir` at `db_path`; on failure the old file is untouched."""
+    started = time.perf_counter()
+    sources = scan(knowledge_dir)
+    previous = _previous_hashes(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        db = sqlite_utils.Database(tmp)
+        db.execute("pragma journal_mode = off")
+        db.execute("pragma synchronous = off")
+        store.create_schema(db)
+        with db.conn:
+            hashes, passages = _write_documents(db, knowledge_dir, sources, progress)
+            write_index(db, passages)
+            store.write_meta(
+                db,
+                {
+                    "schema_version": store.SCHEMA_VERSION,
+                    "build_version": version,
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "documents": str(len(sources)),
+                    "passages": str(len(passages)),
+                },
+            )
+        db.execute("pragma synchronous = full")
+        db.close()
+        _fsync(tmp)
+        os.replace(tmp, db_path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return BuildReport(
+        documents=len(sources),
+        passages=len(passages),
+        seconds=time.perf_counter() - started,
+        added=sorted(hashes.keys() - previous.keys()),
+        changed=sorted(d for d in hashes.keys() & previous.keys() if hashes[d] != previous[d]),
+        removed=sorted(previous.keys() - hashes.keys()),
+    )
+
+
+def _write_documents(
+    db: sqlite_utils.Database, root: Path, sources: list[SourceFile], progress: Progress | None
+) -> tuple[dict[str, str], list[Passage]]:
+    """Parse, split and store every document; collect every problem before refusing."""
+    problems: list[DocumentError] = []
+    hashes: dict[str, str] = {}
+    passages: list[Passage] = []
+    for done, source in enumerate(sources, start=1):
+        relative = source.path.relative_to(root).as_posix()
+        try:
+            document = parse_document(source.path.read_bytes(), source.document_id, relative)
+        except DocumentError as exc:
+            problems.append(exc)
+        except OSError as exc:
+            problems.append(DocumentError(relative, f"cannot be read ({exc.strerror or exc})"))
+        else:
+            pieces = split_passages(document)
+            store.write_document(db, document, relative, source.size, source.mtime_ns, len(pieces))
+            store.write_passages(db, pieces, len(passages))
+            passages.extend(pieces)
+            hashes[document.id] = document.content_hash
+        if progress:
+            progress(done, len(sources))
+    if problems:
+        raise BuildError(problems)
+    return hashes, passages
+
+
+def _previous_hashes(db_path: Path) -> dict[str, str]:
+    """Content hash per document in the store being replaced (none if it is unreadable)."""
+    try:
+        old = store.Store(db_path)
+    except store.StoreError:
+        return {}
+    try:
+        return {doc_id: stats[2] for doc_id, stats in old.file_stats().items()}
+    except sqlite3.DatabaseError:  # an old or foreign schema: everything counts as added
+        return {}
+    finally:
+        old.close()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def is_current(db_path: Path, knowledge_dir: Path, version: str) -> bool:
+    """Whether the store at `db_path` was built from the documents now in `knowledge_dir`.
+
+    Compares sizes and modification times first and content hashes only for files that
+    look changed, so the check costs a `stat` per document when nothing changed.
+    """
+    try:
+        current = store.Store(db_path)
+    except store.StoreError:
+        return False
+    try:
+        if current.meta.get("schema_version") != store.SCHEMA_VERSION or current.meta.get("build_version") != version:
+            return False
+        built = current.file_stats()
+    except sqlite3.DatabaseError:  # unreadable or foreign schema: not current
+        return False
+    finally:
+        current.close()
+    sources = scan(knowledge_dir)
+    if {s.document_id for s in sources} != built.keys():
+        return False
+    for source in sources:
+        size, mtime_ns, digest = built[source.document_id]
+        if (source.size, source.mtime_ns) != (size, mtime_ns):
+            try:
+                data = source.path.read_bytes()
+            except OSError:
+                return False
+            if content_hash(data) != digest:
+                return False
+    return True

@@ -1,0 +1,224 @@
+"""The SQLite knowledge store: documents, passages, and whatever the index persists.
+
+It is an ordinary SQLite database (open it with Datasette or the sqlite-utils CLI). A store
+file is only ever written by `knowledge.build`, which writes a new file and swaps it in, so
+readers may keep a store open while a rebuild runs.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from knowledge.document import Document
+from knowledge.passages import Passage
+
+SCHEMA_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document's row, as citations and listings need it."""
+
+    id: str
+    title: str
+    url: str | None
+    author: str | None
+    published: str | None
+    tags: tuple[str, ...]
+    content_hash: str
+    passages: int
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A passage's row; `position` is its row in the index."""
+
+    position: int
+    id: str
+    document_id: str
+    section: str
+    text: str
+
+
+class StoreError(RuntimeError):
+    """The database is missing, unreadable or from another version; rebuild it."""
+
+
+def create_schema(db: sqlite_utils.Database) -> None:
+    """Create the tables of an empty store."""
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["documents"].create(
+        {
+            "id": str,
+            "path": str,
+            "title": str,
+            "url": str,
+            "author": str,
+            "published": str,
+            "tags": str,
+            "content_hash": str,
+            "size": int,
+            "mtime_ns": int,
+            "passages": int,
+        },
+        pk="id",
+        not_null={"path", "title", "content_hash"},
+    )
+    db["passages"].create(
+        {"position": int, "id": str, "document_id": str, "ordinal": int, "section": str, "text": str},
+        pk="position",
+        foreign_keys=[("document_id", "documents", "id")],
+        not_null={"id", "document_id", "text"},
+    )
+    db["passages"].create_index(["id"], unique=True)
+    db["arrays"].create({"name": str, "dtype": str, "data": bytes}, pk="name")
+
+
+def write_document(
+    db: sqlite_utils.Database, document: Document, path: str, size: int, mtime_ns: int, passages: int
+) -> None:
+    """Add one document's row."""
+    db["documents"].insert(
+        {
+            "id": document.id,
+            "path": path,
+            "title": document.title,
+            "url": document.url,
+            "author": document.author,
+            "published": document.published,
+            "tags": json.dumps(list(document.tags), ensure_ascii=False),
+            "content_hash": document.content_hash,
+            "size": size,
+            "mtime_ns": mtime_ns,
+            "passages": passages,
+        }
+    )
+
+
+def write_passages(db: sqlite_utils.Database, passages: Iterable[Passage], first_position: int) -> None:
+    """Add passages; their positions continue from `first_position`."""
+    db["passages"].insert_all(
+        (
+            {
+                "position": first_position + i,
+                "id": p.id,
+                "document_id": p.document_id,
+                "ordinal": p.position,
+                "section": p.section,
+                "text": p.text,
+            }
+            for i, p in enumerate(passages)
+        ),
+        batch_size=2000,
+    )
+
+
+def write_array(db: sqlite_utils.Database, name: str, array: np.ndarray) -> None:
+    """Persist a numpy array as a blob, so loading it is one read and no parsing."""
+    db["arrays"].insert({"name": name, "dtype": array.dtype.str, "data": array.tobytes()}, replace=True)
+
+
+def write_meta(db: sqlite_utils.Database, values: dict[str, str]) -> None:
+    """Record build facts (versions, counts, times)."""
+    db["meta"].insert_all(({"key": k, "value": v} for k, v in values.items()), replace=True)
+
+
+class Store:
+    """Read access to a built store; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise StoreError(f"{path}: no knowledge base here; build it with `policybot index`")
+        self.path = path
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            self._db = sqlite_utils.Database(conn)
+            self.meta = {row["key"]: row["value"] for row in self._db["meta"].rows}
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{path}: not a policybot knowledge base ({exc}); rebuild it with `policybot index`"
+            ) from None
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def documents(self) -> list[StoredDocument]:
+        """All documents, by id."""
+        with self._lock:
+            rows = list(self._db["documents"].rows_where(order_by="id"))
+        return [
+            StoredDocument(
+                r["id"],
+                r["title"],
+                r["url"],
+                r["author"],
+                r["published"],
+                tuple(json.loads(r["tags"] or "[]")),
+                r["content_hash"],
+                r["passages"],
+            )
+            for r in rows
+        ]
+
+    def file_stats(self) -> dict[str, tuple[int, int, str]]:
+        """Document id -> (size, mtime_ns, content hash) as they were when built."""
+        with self._lock:
+            rows = self._db.execute("select id, size, mtime_ns, content_hash from documents").fetchall()
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def passages(self, positions: Sequence[int]) -> list[StoredPassage]:
+        """The passages at `positions`, in that order."""
+        if not positions:
+            return []
+        marks = ",".join("?" * len(positions))
+        sql = f"select position, id, document_id, section, text from passages where position in ({marks})"
+        with self._lock:
+            rows = {r[0]: StoredPassage(*r) for r in self._db.execute(sql, list(positions))}
+        return [rows[p] for p in positions]
+
+    def passage_by_id(self, passage_id: str) -> StoredPassage | None:
+        """The passage with this stable id, if it still exists."""
+        sql = "select position, id, document_id, section, text from passages where id = ?"
+        with self._lock:
+            row = self._db.execute(sql, [passage_id]).fetchone()
+        return StoredPassage(*row) if row else None
+
+    def passage_texts(self) -> list[str]:
+        """Every passage's text, in position order (for checking question sets)."""
+        with self._lock:
+            return [row[0] for row in self._db.execute("select text from passages order by position")]
+
+    def sections(self, limit: int) -> list[str]:
+        """Up to `limit` distinct section headings, in reading order."""
+        sql = "select section from passages where section != '' group by section order by min(position) limit ?"
+        with self._lock:
+            return [row[0] for row in self._db.execute(sql, [limit])]
+
+    def array(self, name: str) -> np.ndarray:
+        """A persisted numpy array."""
+        with self._lock:
+            row = self._db.execute("select dtype, data from arrays where name = ?", [name]).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: index data '{name}' missing; rebuild with `policybot index`")
+        return np.frombuffer(row[1], dtype=np.dtype(row[0]))
+
+
+def write_strings(db: sqlite_utils.Database, name: str, strings: Sequence[str]) -> None:
+    """Persist a list of newline-free strings (a vocabulary) as one blob."""
+    write_array(db, name, np.frombuffer("\n".join(strings).encode(), dtype=np.uint8))
+
+
+def read_strings(store: Store, name: str) -> list[str]:
+    """A list written by `write_strings`."""
+    data = store.array(name).tobytes().decode()
+    return data.split("\n") if data else []

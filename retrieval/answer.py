@@ -1,0 +1,92 @@
+"""What an answer is, as plain data every front end renders: hits, quotes and citations.
+
+Quotes are sentences copied from passages, never rewritten: a renderer may only escape
+them, cut them at the quote boundary or mark highlighted spans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from knowledge.store import StoredDocument, StoredPassage
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with its rank (1 = best), BM25 score and coverage of the question."""
+
+    rank: int
+    score: float
+    coverage: float
+    passage: StoredPassage
+    document: StoredDocument
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a quote comes from; `number` is what the answer shows as [1], [2], ..."""
+
+    number: int
+    title: str
+    section: str
+    url: str | None
+    passage_id: str
+    document_id: str
+
+    @property
+    def label(self) -> str:
+        """'Title — Section', or just the title for a document's untitled introduction."""
+        return f"{self.title} — {self.section}" if self.section else self.title
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Verbatim text from one passage; `highlights` are (start, end) spans of matched words."""
+
+    text: str
+    citation: Citation
+    highlights: tuple[tuple[int, int], ...] = ()
+
+
+class Decline:
+    """Why a question got no answer (values of `Answer.declined`)."""
+
+    NOTHING_TO_SEARCH = "nothing_to_search"  # the question has no searchable word
+    NOT_COVERED = "not_covered"  # no passage covers enough of the question
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The outcome of one question; `quotes` is empty exactly when the question was declined."""
+
+    question: str
+    hits: tuple[Hit, ...]
+    quotes: tuple[Quote, ...]
+    declined: str | None = None
+    topics: tuple[str, ...] = field(default=())  # what the knowledge base covers, for declines
+    corrections: tuple[tuple[str, str], ...] = ()  # (as typed, as understood)
+
+    @property
+    def answered(self) -> bool:
+        """Whether the knowledge base answers the question."""
+        return self.declined is None
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """The distinct citations of the quotes, in number order."""
+        seen: dict[int, Citation] = {}
+        for quote in self.quotes:
+            seen.setdefault(quote.citation.number, quote.citation)
+        return tuple(seen[n] for n in sorted(seen))
+
+
+def cite(hit: Hit, number: int) -> Citation:
+    """The citation of a hit's passage under `number`."""
+    return Citation(
+        number=number,
+        title=hit.document.title,
+        section=hit.passage.section,
+        url=hit.document.url,
+        passage_id=hit.passage.id,
+        document_id=hit.document.id,
+    )

@@ -1,0 +1,66 @@
+"""Pick the sentences of the best passages that answer the question, as verbatim quotes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from knowledge.sentences import sentence_spans
+from retrieval.answer import Hit, Quote, cite
+from retrieval.query import Query
+from retrieval.text import Analyzer
+
+# At most this many passages are quoted in one answer ...
+MAX_QUOTED_PASSAGES = 3
+# ... each scoring at least this share of the best hit's score ...
+RELATIVE_SCORE = 0.6
+# ... and at most this many sentences of each, those scoring this share of its best sentence.
+MAX_SENTENCES = 2
+SENTENCE_SHARE = 0.6
+
+
+def quotable(hits: Sequence[Hit], min_coverage: float) -> list[Hit]:
+    """The hits worth quoting: close to the best in score and covering enough of the question."""
+    if not hits:
+        return []
+    best = hits[0].score
+    chosen = [h for h in hits if h.coverage >= min_coverage and h.score >= RELATIVE_SCORE * best]
+    return chosen[:MAX_QUOTED_PASSAGES]
+
+
+def quotes_for(query: Query, hits: Sequence[Hit], analyzer: Analyzer) -> list[Quote]:
+    """Quotes from `hits`, numbered by hit order; adjacent chosen sentences form one quote."""
+    quotes = []
+    for number, hit in enumerate(hits, start=1):
+        citation = cite(hit, number)
+        text = hit.passage.text
+        for start, end in _chosen_sentences(query, text, analyzer):
+            piece = text[start:end]
+            quotes.append(Quote(piece, citation, _highlights(query, piece, analyzer)))
+    return quotes
+
+
+def _chosen_sentences(query: Query, text: str, analyzer: Analyzer) -> list[tuple[int, int]]:
+    """The best sentences of a passage, in reading order, adjacent ones merged."""
+    spans = sentence_spans(text)
+    scored = []
+    for i, (start, end) in enumerate(spans):
+        terms = set(analyzer.terms(text[start:end]))
+        scored.append((sum(c.weight for c in query.concepts if c.covered_by(terms)), -i))
+    best = max(scored)[0]
+    if best == 0:  # the passage matched on its title or heading only: quote its opening
+        return [spans[0]]
+    ranked = sorted(range(len(spans)), key=lambda i: scored[i], reverse=True)
+    picked = sorted(i for i in ranked[:MAX_SENTENCES] if scored[i][0] >= SENTENCE_SHARE * best)
+    merged: list[list[int]] = []
+    for i in picked:
+        if merged and merged[-1][1] == i - 1:
+            merged[-1][1] = i
+        else:
+            merged.append([i, i])
+    return [(spans[a][0], spans[b][1]) for a, b in merged]
+
+
+def _highlights(query: Query, text: str, analyzer: Analyzer) -> tuple[tuple[int, int], ...]:
+    tokens = analyzer.tokens(text)
+    matched = query.matched_terms({t.term for t in tokens})
+    return tuple((t.start, t.end) for t in tokens if t.term in matched and " " not in text[t.start : t.end])

@@ -1,0 +1,138 @@
+"""The knowledge base in service: a built store, its index, and the question -> answer path.
+
+A `KnowledgeBase` is immutable once opened. Reloading opens a new one and the caller swaps
+its reference, so questions in flight finish on the old one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from knowledge.build import BuildReport, build, is_current
+from knowledge.passages import MAX_PASSAGE_CHARS
+from knowledge.store import SCHEMA_VERSION, Store, StoredDocument
+from retrieval.answer import Answer, Decline, Hit
+from retrieval.compose import quotable, quotes_for
+from retrieval.persist import INDEX_VERSION, load_index, write_index
+from retrieval.query import Query, QueryParser
+from retrieval.synonyms import Synonyms, load_synonyms
+from retrieval.text import Analyzer
+
+# A question is answered only when the best passage covers this share of what it asks
+# (concepts weighted by rarity): "sanctions on iran" covers "sanctions" but not the far
+# rarer "iran", so it is declined instead of answered with the least bad passage.
+MIN_COVERAGE = 0.5
+# Passages scored before coverage and quoting pick among them.
+CANDIDATES = 20
+# Topics named when a question is declined.
+MAX_TOPICS = 6
+
+
+def build_version() -> str:
+    """Everything a stored knowledge base depends on besides the documents themselves."""
+    try:
+        package = metadata.version("policybot")
+    except metadata.PackageNotFoundError:
+        package = "source"
+    return f"schema-{SCHEMA_VERSION}/{INDEX_VERSION}/passages-{MAX_PASSAGE_CHARS}/policybot-{package}"
+
+
+def rebuild(knowledge_dir: Path, db_path: Path, progress: Callable[[int, int], None] | None = None) -> BuildReport:
+    """Build the store for `knowledge_dir` at `db_path`, index included."""
+    return build(knowledge_dir, db_path, version=build_version(), write_index=write_index, progress=progress)
+
+
+def needs_rebuild(knowledge_dir: Path, db_path: Path) -> bool:
+    """Whether the store is missing or was built from other documents or another version."""
+    return not is_current(db_path, knowledge_dir, build_version())
+
+
+def open_current(
+    knowledge_dir: Path,
+    db_path: Path,
+    synonyms_path: Path,
+    on_rebuild: Callable[[], Callable[[int, int], None] | None] = lambda: None,
+) -> tuple[KnowledgeBase, BuildReport | None]:
+    """Open the store, first rebuilding it if the documents or the version changed.
+
+    `on_rebuild` is called before a rebuild (to tell the user) and may return a progress
+    callback. Never answers from a stale store.
+    """
+    report = None
+    if needs_rebuild(knowledge_dir, db_path):
+        report = rebuild(knowledge_dir, db_path, progress=on_rebuild())
+    return KnowledgeBase.open(db_path, synonyms_path), report
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Answers questions from one built store."""
+
+    store: Store
+    parser: QueryParser
+    documents: dict[str, StoredDocument]
+    topics: tuple[str, ...]
+    analyzer: Analyzer
+
+    @classmethod
+    def open(cls, db_path: Path, synonyms_path: Path) -> KnowledgeBase:
+        """Load a built store and its index; raises `StoreError` or `SynonymsError`."""
+        analyzer = Analyzer()
+        synonyms = load_synonyms(synonyms_path, analyzer)
+        store = Store(db_path)
+        return cls.from_store(store, synonyms, analyzer)
+
+    @classmethod
+    def from_store(cls, store: Store, synonyms: Synonyms, analyzer: Analyzer) -> KnowledgeBase:
+        """Wrap an open store."""
+        index, vocabulary = load_index(store)
+        documents = {d.id: d for d in store.documents()}
+        return cls(store, QueryParser(index, vocabulary, synonyms), documents, _topics(store, documents), analyzer)
+
+    @property
+    def passage_count(self) -> int:
+        """How many passages the index holds."""
+        return self.parser.index.size
+
+    def ask(self, question: str, top_k: int = 5) -> Answer:
+        """Answer `question` with verbatim quotes, or decline it with the reason."""
+        query = self.parser.parse(question)
+        corrections = tuple((c.text, c.correction) for c in query.concepts if c.correction)
+        if not query.concepts:
+            return Answer(question, (), (), Decline.NOTHING_TO_SEARCH, self.topics)
+        hits = self._hits(query, max(top_k, CANDIDATES))
+        chosen = quotable(hits, MIN_COVERAGE) if hits and hits[0].coverage >= MIN_COVERAGE else []
+        if not chosen:
+            return Answer(question, tuple(hits[:top_k]), (), Decline.NOT_COVERED, self.topics, corrections)
+        quotes = quotes_for(query, chosen, self.analyzer)
+        return Answer(question, tuple(hits[:top_k]), tuple(quotes), None, (), corrections)
+
+    def passage_hit(self, passage_id: str) -> Hit | None:
+        """The passage with this stable id as a hit (for "show the source"), if it still exists."""
+        passage = self.store.passage_by_id(passage_id)
+        if passage is None:
+            return None
+        return Hit(1, 0.0, 0.0, passage, self.documents[passage.document_id])
+
+    def _hits(self, query: Query, k: int) -> list[Hit]:
+        ranked = self.parser.index.top_k_weighted(query.term_weights(), k)
+        passages = self.store.passages([position for position, _ in ranked])
+        hits = []
+        for (_, score), passage in zip(ranked, passages, strict=True):
+            document = self.documents[passage.document_id]
+            terms = set(
+                self.analyzer.terms(document.title)
+                + self.analyzer.terms(passage.section)
+                + self.analyzer.terms(passage.text)
+            )
+            hits.append((score, query.coverage(terms), passage, document))
+        return [Hit(rank, *fields) for rank, fields in enumerate(hits, start=1)]
+
+
+def _topics(store: Store, documents: dict[str, StoredDocument]) -> tuple[str, ...]:
+    """A few things the knowledge base covers: section headings, else document titles."""
+    topics = store.sections(MAX_TOPICS)
+    return tuple(topics) if topics else tuple(d.title for d in documents.values())[:MAX_TOPICS]

@@ -1,0 +1,102 @@
+"""Text analysis shared by indexing and querying: fold, tokenize, drop stop words, stem.
+
+Indexing and querying must agree token for token, so both go through `Analyzer`.
+Bump `ANALYZER_VERSION` whenever the output of `Analyzer.terms` can change: a stored
+index built by another version is then rebuilt instead of silently mismatching.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+ANALYZER_VERSION = "1"
+
+# A dotted acronym ("U.S.", "E.U.") is one token; otherwise runs of letters and digits.
+# Apostrophes and hyphens split words: "Obama's" -> "obama", "s"; "cease-fire" -> parts.
+_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:-[^\W_]+)*")
+
+# Typographic characters users and documents write interchangeably with ASCII.
+_TRANSLATE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‑": "-"})
+
+# The United States, however it is written, is one term ("US" is not the pronoun "us").
+_UNITED_STATES = {"us", "usa"}
+
+# English stop words (Snowball's list, as also shipped by NLTK), folded.
+STOP_WORDS = frozenset(
+    """
+    a about above after again against ain all am an and any are aren arent as at be
+    because been before being below between both but by can couldn couldnt d did didn
+    didnt do does doesn doesnt doing don dont down during each few for from further had
+    hadn hadnt has hasn hasnt have haven havent having he her here hers herself him
+    himself his how i if in into is isn isnt it its itself just ll m ma me mightn
+    mightnt more most mustn mustnt my myself needn neednt no nor not now o of off on
+    once only or other our ours ourselves out over own re s same shan shant she should
+    shouldn shouldnt so some such t than that the their theirs them themselves then
+    there these they this those through to too under until up ve very was wasn wasnt we
+    were weren werent what when where which while who whom why will with won wont wouldn
+    wouldnt y you your yours yourself yourselves
+    """.split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a text: where it stands, how it reads folded, and its index term."""
+
+    start: int
+    end: int
+    word: str
+    term: str
+
+
+def fold(text: str) -> str:
+    """Fold case, diacritics and typographic quotes so "Détente" matches "detente"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLATE))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold()
+
+
+class Analyzer:
+    """Turns text into index terms; one instance is shared and safe to call from threads."""
+
+    def __init__(self, stop_words: frozenset[str] = STOP_WORDS) -> None:
+        self._stop_words = stop_words
+        self._stem = lru_cache(maxsize=200_000)(Stemmer.Stemmer("english").stemWord)
+
+    def stem(self, word: str) -> str:
+        """Stem one folded word."""
+        return self._stem(word)
+
+    def tokens(self, text: str) -> list[Token]:
+        """All non-stop-word tokens of `text` with their offsets in the original text."""
+        result = []
+        for match in _TOKEN.finditer(text):
+            raw = match.group()
+            if "." in raw:
+                raw = raw.replace(".", "")
+            parts = raw.split("-")
+            offset = match.start()
+            for part in parts:
+                self._add(result, part, offset, offset + len(part))
+                offset += len(part) + 1
+            if len(parts) > 1:
+                # "cease-fire" is also found as "ceasefire".
+                self._add(result, "".join(parts), match.start(), match.end())
+        return result
+
+    def terms(self, text: str) -> list[str]:
+        """The index terms of `text`, in order."""
+        return [token.term for token in self.tokens(text)]
+
+    def _add(self, result: list[Token], raw: str, start: int, end: int) -> None:
+        word = fold(raw)
+        if word in _UNITED_STATES and (raw.isupper() or word == "usa"):
+            word = "usa"
+        elif word in self._stop_words:
+            return
+        result.append(Token(start, end, word, self._stem(word)))

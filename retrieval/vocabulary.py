@@ -1,0 +1,89 @@
+"""The knowledge base's own words, used to repair typos in questions ("securty" -> "security").
+
+Corrections only ever land on words the knowledge base (or the synonyms file) contains, so
+a typo can make a question match, but never invent a term nobody wrote.
+"""
+
+from __future__ import annotations
+
+import string
+from collections import defaultdict
+from collections.abc import Mapping
+
+# Shorter words are too easily "corrected" into another real word (iran -> ira).
+MIN_CORRECTABLE = 4
+# From this length on, two edits are allowed ("cooperaton", "goverment" need one; "secruity" two).
+TWO_EDITS_FROM = 7
+
+_LETTERS = string.ascii_lowercase
+
+
+class Vocabulary:
+    """Folded word -> index term, with how many passages contain each word."""
+
+    def __init__(self, terms: Mapping[str, str], counts: Mapping[str, int]) -> None:
+        self._terms = dict(terms)
+        self._counts = dict(counts)
+        self._by_initial: dict[str, list[str]] | None = None
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._terms
+
+    def term(self, word: str) -> str | None:
+        """The index term of a known word."""
+        return self._terms.get(word)
+
+    def with_words(self, terms: Mapping[str, str]) -> Vocabulary:
+        """A copy that also knows `terms` (e.g. the synonyms file's words)."""
+        merged = {**terms, **self._terms}
+        return Vocabulary(merged, {w: self._counts.get(w, 0) for w in merged})
+
+    def correct(self, word: str) -> str | None:
+        """The known word closest to an unknown `word`, or None when none is close enough."""
+        if len(word) < MIN_CORRECTABLE or word in self._terms or not word.isalpha():
+            return None
+        candidates = [w for w in _one_edit(word) if w in self._terms]
+        if not candidates and len(word) >= TWO_EDITS_FROM:
+            candidates = [
+                w
+                for w in self._initials().get(word[0], ())
+                if abs(len(w) - len(word)) <= 2 and _distance_at_most(word, w, 2)
+            ]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda w: (self._counts.get(w, 0), -abs(len(w) - len(word)), w))
+
+    def _initials(self) -> dict[str, list[str]]:
+        if self._by_initial is None:
+            groups = defaultdict(list)
+            for w in self._terms:
+                groups[w[0]].append(w)
+            self._by_initial = dict(groups)
+        return self._by_initial
+
+
+def _one_edit(word: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion away."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    transposes = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
+    inserts = [a + c + b for a, b in splits for c in _LETTERS]
+    return set(deletes + transposes + replaces + inserts)
+
+
+def _distance_at_most(a: str, b: str, limit: int) -> bool:
+    """Whether the optimal-string-alignment distance of a and b is at most `limit`."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return False
+        previous2, previous = previous, current
+    return previous[-1] <= limit
