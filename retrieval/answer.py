@@ -13,11 +13,12 @@ from knowledge.store import StoredDocument, StoredPassage
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved passage with its rank (1 = best), BM25 score and coverage of the question."""
+    """A retrieved passage with its rank (1 = best), BM25 score and what it covers of the question."""
 
     rank: int
     score: float
-    coverage: float
+    coverage: float  # weighted share of the question's concepts the passage mentions (0..1)
+    topics: int  # how many of the question's concepts the passage mentions
     passage: StoredPassage
     document: StoredDocument
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from knowledge.sentences import sentence_spans
 from retrieval.answer import Hit, Quote, cite
+from retrieval.decide import answers
 from retrieval.query import Query
 from retrieval.text import Analyzer
 
@@ -18,13 +19,12 @@ MAX_SENTENCES = 2
 SENTENCE_SHARE = 0.6
 
 
-def quotable(hits: Sequence[Hit], min_coverage: float) -> list[Hit]:
-    """The hits worth quoting: close to the best in score and covering enough of the question."""
-    if not hits:
+def quotable(hits: Sequence[Hit]) -> list[Hit]:
+    """The hits worth quoting: none unless the best answers; then those close to it that answer."""
+    if not hits or not answers(hits[0]):
         return []
     best = hits[0].score
-    chosen = [h for h in hits if h.coverage >= min_coverage and h.score >= RELATIVE_SCORE * best]
-    return chosen[:MAX_QUOTED_PASSAGES]
+    return [h for h in hits if answers(h) and h.score >= RELATIVE_SCORE * best][:MAX_QUOTED_PASSAGES]
 
 
 def quotes_for(query: Query, hits: Sequence[Hit], analyzer: Analyzer) -> list[Quote]:

@@ -92,23 +92,59 @@ class BM25Index:
 
     def top_k_weighted(self, weights: Mapping[str, float], k: int) -> list[tuple[int, float]]:
         """Like `top_k`, with each term's contribution multiplied by its weight."""
+        return self.top_k_grouped([[((term,), weight, False)] for term, weight in weights.items()], k)
+
+    def top_k_grouped(
+        self, groups: Sequence[Sequence[tuple[Sequence[str], float, bool]]], k: int
+    ) -> list[tuple[int, float]]:
+        """Best `k` passages when each group of weighted phrases counts once.
+
+        A group is one thing the question asks about, written several ways (the question's
+        words and their synonyms) as (terms, weight, whole) phrases; a passage earns the
+        score of the group's best phrase in it, so a passage that uses three synonyms does
+        not outrank one that uses the question's own word. A `whole` phrase scores only in
+        passages that contain all of its terms ("restrictive measures" is not "measures").
+        """
         if k <= 0 or self.size == 0:
             return []
-        ids = [(self._term_ids[t], w) for t, w in weights.items() if t in self._term_ids and w]
-        if not ids:
+        spans = {
+            term: (int(self.postings.offsets[i]), int(self.postings.offsets[i + 1]))
+            for group in groups
+            for phrase, _, _ in group
+            for term in phrase
+            if (i := self._term_ids.get(term)) is not None
+        }
+        if not spans:
             return []
-        offsets = self.postings.offsets
-        spans = [(int(offsets[i]), int(offsets[i + 1]), w) for i, w in ids]
-        candidates = np.unique(np.concatenate([self.postings.passages[s:e] for s, e, _ in spans]))
-        scores = np.zeros(len(candidates), dtype=np.float64)
-        for start, end, weight in spans:
-            where = np.searchsorted(candidates, self.postings.passages[start:end])
-            scores[where] += weight * self._impacts[start:end]
+        candidates = np.unique(np.concatenate([self.postings.passages[s:e] for s, e in spans.values()]))
+        total = np.zeros(len(candidates), dtype=np.float64)
+        for group in groups:
+            best = np.zeros(len(candidates), dtype=np.float64)
+            for phrase, weight, whole in group:
+                if weight and (not whole or all(t in spans for t in phrase)):
+                    np.maximum(best, weight * self._phrase_scores(phrase, whole, spans, candidates), out=best)
+            total += best
         if len(candidates) > k:
-            keep = np.argpartition(-scores, k - 1)[:k]
-            candidates, scores = candidates[keep], scores[keep]
-        order = np.lexsort((candidates, -scores))
-        return [(int(candidates[j]), float(scores[j])) for j in order]
+            keep = np.argpartition(-total, k - 1)[:k]
+            candidates, total = candidates[keep], total[keep]
+        order = np.lexsort((candidates, -total))
+        return [(int(candidates[j]), float(total[j])) for j in order]
+
+    def _phrase_scores(
+        self, phrase: Sequence[str], whole: bool, spans: Mapping[str, tuple[int, int]], candidates: np.ndarray
+    ) -> np.ndarray:
+        """Sum of the phrase's term impacts per candidate; for a whole phrase, zero where a term is missing."""
+        scores = np.zeros(len(candidates), dtype=np.float64)
+        present = np.zeros(len(candidates), dtype=np.int32)
+        terms = [t for t in dict.fromkeys(phrase) if t in spans]
+        for term in terms:
+            start, end = spans[term]
+            where = np.searchsorted(candidates, self.postings.passages[start:end])
+            scores[where] += self._impacts[start:end]
+            present[where] += 1
+        if whole:
+            scores[present < len(terms)] = 0.0
+        return scores
 
     def _precompute_impacts(self, k1: float, b: float) -> np.ndarray:
         """Score contribution of every (term, passage) posting, computed once."""

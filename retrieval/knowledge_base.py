@@ -21,10 +21,6 @@ from retrieval.query import Query, QueryParser
 from retrieval.synonyms import Synonyms, load_synonyms
 from retrieval.text import Analyzer
 
-# A question is answered only when the best passage covers this share of what it asks
-# (concepts weighted by rarity): "sanctions on iran" covers "sanctions" but not the far
-# rarer "iran", so it is declined instead of answered with the least bad passage.
-MIN_COVERAGE = 0.5
 # Passages scored before coverage and quoting pick among them.
 CANDIDATES = 20
 # Topics named when a question is declined.
@@ -104,7 +100,7 @@ class KnowledgeBase:
         if not query.concepts:
             return Answer(question, (), (), Decline.NOTHING_TO_SEARCH, self.topics)
         hits = self._hits(query, max(top_k, CANDIDATES))
-        chosen = quotable(hits, MIN_COVERAGE) if hits and hits[0].coverage >= MIN_COVERAGE else []
+        chosen = quotable(hits)
         if not chosen:
             return Answer(question, tuple(hits[:top_k]), (), Decline.NOT_COVERED, self.topics, corrections)
         quotes = quotes_for(query, chosen, self.analyzer)
@@ -115,10 +111,10 @@ class KnowledgeBase:
         passage = self.store.passage_by_id(passage_id)
         if passage is None:
             return None
-        return Hit(1, 0.0, 0.0, passage, self.documents[passage.document_id])
+        return Hit(1, 0.0, 0.0, 0, passage, self.documents[passage.document_id])
 
     def _hits(self, query: Query, k: int) -> list[Hit]:
-        ranked = self.parser.index.top_k_weighted(query.term_weights(), k)
+        ranked = self.parser.index.top_k_grouped(query.groups(), k)
         passages = self.store.passages([position for position, _ in ranked])
         hits = []
         for (_, score), passage in zip(ranked, passages, strict=True):
@@ -128,7 +124,9 @@ class KnowledgeBase:
                 + self.analyzer.terms(passage.section)
                 + self.analyzer.terms(passage.text)
             )
-            hits.append((score, query.coverage(terms), passage, document))
+            hits.append((score, query.coverage(terms), query.topics(terms), passage, document))
+        # A passage that mentions all the question asks beats one that repeats part of it.
+        hits.sort(key=lambda fields: (fields[1], fields[0]), reverse=True)
         return [Hit(rank, *fields) for rank, fields in enumerate(hits, start=1)]
 
 

@@ -8,7 +8,7 @@ no-answer decision (how much of the question a passage covers).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from retrieval.index import BM25Index
 from retrieval.synonyms import Phrase, Synonyms
@@ -19,9 +19,29 @@ from retrieval.vocabulary import Vocabulary
 QUESTION_WORDS = frozenset(
     """
     according actually anything article author authors claim claims describe described
-    does explain explained explains give kind know let like mean meaning means mention
+    does explain explained explains give kind know let like mention
     mentioned mentions please piece say saying says said show something tell text think
     thinks thought writer writers write wrote written
+    """.split()
+)
+
+# Everyday words that carry no topic: dropped from a question when the knowledge base
+# does not use them ("is it a bad thing?"), kept as ordinary words when it does.
+GENERIC_WORDS = frozenset(
+    """
+    able actual actually add again ago almost already also always among anybody anyone
+    anything anyway anywhere around away bad basically become becomes best better big bit
+    came come comes could currently day days definitely different does doing done else
+    enough even ever every everyone everything exactly fact far fine get gets getting give
+    given go goes going gone good got great guy guys happen happened happening happens
+    help huge idea important instead issue issues kind know large last least less let
+    like likely little look looking lot lots made main make makes making many matter may
+    maybe mean might much must need needs never next nothing often okay one ones part
+    people perhaps place point possible pretty probably put quite rather real really
+    reason right said same saying see seem seems short since small something sometimes
+    soon sort still stuff sure take takes taking talk talking thing things think time
+    times today tomorrow told took totally try trying type use used using usually want
+    vs versus wants way ways well whole within without wonder work would yeah yes yesterday yet
     """.split()
 )
 
@@ -51,15 +71,14 @@ class Query:
     text: str
     concepts: tuple[Concept, ...]
 
-    def term_weights(self) -> dict[str, float]:
-        """Index term -> weight: 1 for the question's own terms, less for synonyms."""
-        weights: dict[str, float] = {}
-        for concept in self.concepts:
-            for i, phrase in enumerate(concept.phrases):
-                weight = 1.0 if i == 0 else SYNONYM_WEIGHT
-                for term in phrase:
-                    weights[term] = max(weights.get(term, 0.0), weight)
-        return weights
+    def groups(self) -> list[list[tuple[Phrase, float, bool]]]:
+        """Per concept, its phrases: the question's own words (weight 1, any of them count)
+        and synonyms (lower weight, only where the whole phrase occurs)."""
+        return [
+            [(phrase, 1.0, False) if i == 0 else (phrase, SYNONYM_WEIGHT, True) for i, phrase in enumerate(c.phrases)]
+            for c in self.concepts
+            if c.known
+        ]
 
     def coverage(self, terms: set[str]) -> float:
         """Share of the question's weight that a text with `terms` covers (0..1)."""
@@ -67,6 +86,10 @@ class Query:
         if not total:
             return 0.0
         return sum(c.weight for c in self.concepts if c.covered_by(terms)) / total
+
+    def topics(self, terms: set[str]) -> int:
+        """How many of the question's concepts a text with `terms` mentions."""
+        return sum(1 for c in self.concepts if c.covered_by(terms))
 
     def matched_terms(self, terms: set[str]) -> set[str]:
         """The terms of `terms` that some concept's phrase is made of (for highlighting)."""
@@ -85,12 +108,15 @@ class QueryParser:
 
     def parse(self, question: str) -> Query:
         """Analyze `question` into concepts."""
-        tokens = [self._repair(t) for t in self._analyzer.tokens(question)]
+        tokens = [(t, None) if self._is_filler(t) else self._repair(t) for t in self._analyzer.tokens(question)]
         concepts = []
         i = 0
         while i < len(tokens):
             span = self._longest_synonym_span(tokens, i)
             group = tokens[i : i + span]
+            i += span
+            if span == 1 and self._is_filler(group[0][0]):
+                continue
             own: Phrase = tuple(t.term for t, _ in group)
             phrases = (own, *tuple(p for p in self._synonyms.alternatives(own) if p != own))
             corrections = [fix for _, fix in group if fix]
@@ -103,8 +129,11 @@ class QueryParser:
                     correction=" ".join(corrections) or None,
                 )
             )
-            i += span
-        return Query(question, tuple(_dedupe(concepts)))
+        return Query(question, tuple(_weigh_unknown(_dedupe(concepts), self._unknown_weight)))
+
+    def _is_filler(self, token: Token) -> bool:
+        """A word that names no topic: everyday words and "US-EU" joined, when the knowledge base lacks them."""
+        return (token.compound or token.word in GENERIC_WORDS) and token.term not in self.index
 
     def _repair(self, token: Token) -> tuple[Token, str | None]:
         """Replace an unknown word by the closest word the knowledge base knows."""
@@ -135,6 +164,22 @@ class QueryParser:
 def _smoothed_idf(document_frequency: int, size: int) -> float:
     """An always-positive IDF (Lucene's), so even tiny knowledge bases weigh words sensibly."""
     return math.log(1 + (size - document_frequency + 0.5) / (document_frequency + 0.5))
+
+
+def _weigh_unknown(concepts: list[Concept], number_weight: float) -> list[Concept]:
+    """Give words the knowledge base lacks the mean weight of the question's known words.
+
+    An unknown word is evidence the question is about something else ("sanctions on
+    iran"), but no stronger than a typical word of the question: paraphrases use words
+    the documents don't, and should still be answered when the rest matches. A number
+    the documents never mention ("biden russia policy 2022") is a fact they cannot have,
+    so it weighs as much as the rarest word.
+    """
+    known = [c.weight for c in concepts if c.known]
+    if not known:
+        return concepts
+    mean = sum(known) / len(known)
+    return [c if c.known else replace(c, weight=number_weight if c.text.isdigit() else mean) for c in concepts]
 
 
 def _dedupe(concepts: list[Concept]) -> list[Concept]:

@@ -23,10 +23,11 @@ _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:-[^\W_]+)*")
 # Typographic characters users and documents write interchangeably with ASCII.
 _TRANSLATE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‑": "-"})
 
-# The United States, however it is written, is one term ("US" is not the pronoun "us").
-_UNITED_STATES = {"us", "usa"}
+# Words next to which a lowercase "us" is the country, not the pronoun ("the us and russia").
+_COUNTRY_CONTEXT = frozenset("and eu russia russian europe european nato government policy".split())
 
-# English stop words (Snowball's list, as also shipped by NLTK), folded.
+# English stop words (Snowball's list, as also shipped by NLTK, plus modal verbs and
+# discourse adverbs such as "yet" and "therefore" that carry no topic), folded.
 STOP_WORDS = frozenset(
     """
     a about above after again against ain all am an and any are aren arent as at be
@@ -38,8 +39,9 @@ STOP_WORDS = frozenset(
     once only or other our ours ourselves out over own re s same shan shant she should
     shouldn shouldnt so some such t than that the their theirs them themselves then
     there these they this those through to too under until up ve very was wasn wasnt we
-    were weren werent what when where which while who whom why will with won wont wouldn
-    wouldnt y you your yours yourself yourselves
+    us were weren werent what when where which while who whom why will with won wont would wouldn could might shall
+    wouldnt y you your yours yourself yourselves also although certainly even however
+    indeed instead perhaps rather simply still surely therefore though thus yet
     """.split()
 )
 
@@ -52,6 +54,7 @@ class Token:
     end: int
     word: str
     term: str
+    compound: bool = False  # "ceasefire" made from "cease-fire", beside its parts
 
 
 def fold(text: str) -> str:
@@ -74,29 +77,40 @@ class Analyzer:
 
     def tokens(self, text: str) -> list[Token]:
         """All non-stop-word tokens of `text` with their offsets in the original text."""
-        result = []
-        for match in _TOKEN.finditer(text):
-            raw = match.group()
-            if "." in raw:
-                raw = raw.replace(".", "")
-            parts = raw.split("-")
+        result: list[Token] = []
+        matches = list(_TOKEN.finditer(text))
+        for i, match in enumerate(matches):
+            parts = match.group().replace(".", "").split("-")
+            if len(parts) > 1:  # "us-eu", "US-Russia"
+                parts = ["USA" if part.lower() == "us" else part for part in parts]
+            elif parts[0].lower() == "us" and _means_united_states(parts[0], matches, i):
+                parts = ["USA"]
             offset = match.start()
             for part in parts:
                 self._add(result, part, offset, offset + len(part))
                 offset += len(part) + 1
             if len(parts) > 1:
                 # "cease-fire" is also found as "ceasefire".
-                self._add(result, "".join(parts), match.start(), match.end())
+                self._add(result, "".join(parts), match.start(), match.end(), compound=True)
         return result
 
     def terms(self, text: str) -> list[str]:
         """The index terms of `text`, in order."""
         return [token.term for token in self.tokens(text)]
 
-    def _add(self, result: list[Token], raw: str, start: int, end: int) -> None:
+    def _add(self, result: list[Token], raw: str, start: int, end: int, compound: bool = False) -> None:
         word = fold(raw)
-        if word in _UNITED_STATES and (raw.isupper() or word == "usa"):
-            word = "usa"
-        elif word in self._stop_words:
+        if word in self._stop_words:
             return
-        result.append(Token(start, end, word, self._stem(word)))
+        result.append(Token(start, end, word, self._stem(word), compound))
+
+
+def _means_united_states(word: str, matches: list[re.Match[str]], i: int) -> bool:
+    """Whether "US"/"us" at `matches[i]` names the United States rather than "us" the pronoun.
+
+    Uppercase always does; lowercase only beside words that make it a place, since
+    people type "the us and russia" in chat as often as "the U.S.".
+    """
+    before = matches[i - 1].group().lower() if i > 0 else ""
+    after = matches[i + 1].group().lower() if i + 1 < len(matches) else ""
+    return word == "US" or before == "the" or after in _COUNTRY_CONTEXT

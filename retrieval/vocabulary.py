@@ -10,10 +10,10 @@ import string
 from collections import defaultdict
 from collections.abc import Mapping
 
-# Shorter words are too easily "corrected" into another real word (iran -> ira).
-MIN_CORRECTABLE = 4
-# From this length on, two edits are allowed ("cooperaton", "goverment" need one; "secruity" two).
-TWO_EDITS_FROM = 7
+# Shorter words are too easily "corrected" into another real word (hand -> hard).
+MIN_CORRECTABLE = 5
+# From this length on, two edits are allowed ("securty" needs one; "secruitty" two).
+TWO_EDITS_FROM = 8
 
 _LETTERS = string.ascii_lowercase
 
@@ -42,7 +42,8 @@ class Vocabulary:
         """The known word closest to an unknown `word`, or None when none is close enough."""
         if len(word) < MIN_CORRECTABLE or word in self._terms or not word.isalpha():
             return None
-        candidates = [w for w in _one_edit(word) if w in self._terms]
+        # People rarely mistype the first letter, and allowing it turns "worth" into "north".
+        candidates = [w for w in _one_edit(word) if w in self._terms and w[0] == word[0]]
         if not candidates and len(word) >= TWO_EDITS_FROM:
             candidates = [
                 w

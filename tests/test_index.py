@@ -1,0 +1,101 @@
+import random
+
+import pytest
+from rank_bm25 import BM25Okapi
+
+from retrieval.index import BM25Index
+
+
+def zipf_corpus(rng: random.Random, passages: int, vocabulary: int) -> list[list[str]]:
+    words = [f"w{i}" for i in range(vocabulary)]
+    weights = [1 / (rank + 1) for rank in range(vocabulary)]
+    return [rng.choices(words, weights, k=rng.randint(1, 60)) for _ in range(passages)]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[list[str]]:
+    return zipf_corpus(random.Random(7), passages=3000, vocabulary=2000)
+
+
+@pytest.fixture(scope="module")
+def queries(corpus) -> list[list[str]]:
+    rng = random.Random(11)
+    common = [w for doc in corpus[:50] for w in doc]
+    result = []
+    for _ in range(300):
+        query = rng.choices(common, k=rng.randint(1, 5))
+        if rng.random() < 0.2:
+            query.append("never-seen")
+        if rng.random() < 0.2:
+            query.append(query[0])  # a repeated word counts twice, as in rank-bm25
+        result.append(query)
+    return result
+
+
+def test_top_k_matches_rank_bm25(corpus, queries):
+    reference = BM25Okapi(corpus)
+    index = BM25Index.from_tokens(corpus)
+    for query in queries:
+        expected = reference.get_scores(query)
+        matching = [i for i, doc in enumerate(corpus) if set(query) & set(doc)]
+        best = sorted((expected[i] for i in matching), reverse=True)[:10]
+        got = index.top_k(query, 10)
+        assert [score for _, score in got] == pytest.approx(best, rel=1e-9, abs=1e-12)
+        for position, score in got:
+            assert score == pytest.approx(expected[position], rel=1e-9, abs=1e-12)
+
+
+def test_idf_matches_rank_bm25_including_the_epsilon_floor(corpus):
+    reference = BM25Okapi(corpus)
+    index = BM25Index.from_tokens(corpus)
+    # w0 is in almost every passage: its raw IDF is negative and floored to epsilon * mean.
+    assert reference.idf["w0"] == pytest.approx(0.25 * reference.average_idf)
+    for word in ["w0", "w1", "w5", "w500"]:
+        assert index.idf(word) == pytest.approx(reference.idf[word], rel=1e-12)
+
+
+def test_results_are_best_first_with_ties_broken_by_position():
+    index = BM25Index.from_tokens([["a", "b"], ["c"], ["a", "b"], ["a", "b"]])
+    got = index.top_k(["c"], 3)
+    assert got[0][0] == 1
+    tied = index.top_k(["a"], 3)
+    assert [p for p, _ in tied] == [0, 2, 3]
+
+
+def test_empty_corpus_answers_nothing_instead_of_dividing_by_zero():
+    index = BM25Index.from_tokens([])
+    assert index.size == 0
+    assert index.top_k(["anything"], 5) == []
+
+
+def test_empty_query_and_unknown_terms_answer_nothing():
+    index = BM25Index.from_tokens([["a"], ["b"], ["c"]])
+    assert index.top_k([], 5) == []
+    assert index.top_k(["zzz"], 5) == []
+    assert index.top_k(["a"], 0) == []
+
+
+def test_two_passage_corpus_still_returns_the_matching_passage():
+    # BM25Okapi gives every passage 0 here (IDF of a term in 1 of 2 passages is 0);
+    # the index still returns the passage that contains the term, scored 0 like rank-bm25.
+    index = BM25Index.from_tokens([["sanction", "russia"], ["culture", "exchange"]])
+    assert index.top_k(["culture"], 5) == [(1, 0.0)]
+
+
+def test_group_scores_its_best_phrase_once():
+    corpus = [["sanction", "x", "y"], ["penalti", "embargo", "x"], ["z"], ["q"], ["r"]]
+    index = BM25Index.from_tokens(corpus)
+    own = index.top_k(["sanction"], 5)[0][1]
+    synonyms = [(("sanction",), 1.0, False), (("penalti",), 0.5, True), (("embargo",), 0.5, True)]
+    got = dict(index.top_k_grouped([synonyms], 5))
+    assert got[0] == pytest.approx(own)
+    penalti, embargo = index.top_k(["penalti"], 1)[0][1], index.top_k(["embargo"], 1)[0][1]
+    assert got[1] == pytest.approx(0.5 * max(penalti, embargo))
+
+
+def test_whole_phrase_scores_only_where_all_its_terms_occur():
+    corpus = [["restrict", "measur"], ["measur", "tough"], ["a"], ["b"], ["c"]]
+    index = BM25Index.from_tokens(corpus)
+    got = index.top_k_grouped([[(("restrict", "measur"), 1.0, True)]], 5)
+    scored = {p for p, s in got if s > 0}
+    assert scored == {0}

@@ -1,0 +1,44 @@
+from retrieval.text import Analyzer, fold
+
+analyzer = Analyzer()
+
+
+def test_fold_removes_case_and_diacritics():
+    assert fold("Détente") == fold("detente") == fold("DÉTENTE") == "detente"
+
+
+def test_curly_and_straight_quotes_fold_alike():
+    assert analyzer.terms("Obama’s “reset”") == analyzer.terms('Obama\'s "reset"')
+
+
+def test_stop_words_are_dropped_and_words_stemmed():
+    assert analyzer.terms("The sanctions on Russia are lifted") == ["sanction", "russia", "lift"]
+
+
+def test_roman_numerals_and_numbers_are_kept():
+    assert analyzer.terms("Minsk II in 2017") == ["minsk", "ii", "2017"]
+
+
+def test_dotted_and_uppercase_us_mean_the_country():
+    assert analyzer.terms("U.S. policy") == analyzer.terms("US policy") == ["usa", "polici"]
+
+
+def test_lowercase_us_is_the_country_only_in_context():
+    assert analyzer.terms("the us and russia") == ["usa", "russia"]
+    assert analyzer.terms("tell us about it") == ["tell"]
+
+
+def test_hyphenated_words_give_parts_and_joined_form():
+    assert analyzer.terms("cease-fire") == ["ceas", "fire", "ceasefir"]
+    assert analyzer.terms("ceasefire") == ["ceasefir"]
+
+
+def test_token_offsets_point_into_the_original_text():
+    text = "Vladimir Putin’s “respect”"
+    spans = [text[t.start : t.end] for t in analyzer.tokens(text)]
+    assert spans == ["Vladimir", "Putin", "respect"]
+
+
+def test_empty_and_symbol_only_text_has_no_terms():
+    assert analyzer.terms("") == []
+    assert analyzer.terms("?!… — 🙂") == []

@@ -1,0 +1,36 @@
+from retrieval.vocabulary import Vocabulary
+
+vocabulary = Vocabulary(
+    {"security": "secur", "leverage": "leverag", "position": "posit", "north": "north", "sanctions": "sanction"},
+    {"security": 3, "leverage": 1, "position": 2, "north": 1, "sanctions": 9},
+)
+
+
+def test_one_edit_typos_are_repaired():
+    assert vocabulary.correct("securty") == "security"
+    assert vocabulary.correct("levrage") == "leverage"
+    assert vocabulary.correct("postion") == "position"
+    assert vocabulary.correct("sanctons") == "sanctions"
+
+
+def test_transpositions_are_one_edit():
+    assert vocabulary.correct("secuirty") == "security"
+
+
+def test_known_words_and_short_words_are_left_alone():
+    assert vocabulary.correct("security") is None
+    assert vocabulary.correct("hand") is None
+
+
+def test_a_different_first_letter_is_not_a_typo():
+    assert vocabulary.correct("worth") is None
+
+
+def test_two_edits_only_for_long_words():
+    assert vocabulary.correct("secrutiy") == "security"
+    assert vocabulary.correct("postn") is None
+
+
+def test_unrelated_words_are_not_corrected():
+    assert vocabulary.correct("password") is None
+    assert vocabulary.correct("weather") is None
