@@ -1,0 +1,50 @@
+"""A fake Telegram Bot API server on loopback for policybot's tests (see ``server`` for the why).
+
+Typical use::
+
+    async with FakeTelegram() as fake:
+        app = ApplicationBuilder().token(fake.token).base_url(fake.base_url).base_file_url(fake.base_file_url).build()
+        fake.push_update(group_text(Chat.supergroup(), User("Alice", "alice"), "/ask@policybot_test_bot hi"))
+        [reply] = await fake.wait_for_call("sendMessage")
+"""
+
+from .html_parser import STRICT_NOTE, HtmlParseError, parse_html, utf16_len
+from .server import DEFAULT_TOKEN, ApiError, Call, FakeTelegram, Hook
+from .updates import (
+    CHANNEL_BOT,
+    GROUP_ANONYMOUS_BOT,
+    Chat,
+    User,
+    callback_query,
+    channel_post,
+    edited_message,
+    forwarded_from,
+    group_text,
+    inline_query,
+    private_text,
+    text_entities,
+)
+
+__all__ = [
+    "CHANNEL_BOT",
+    "DEFAULT_TOKEN",
+    "GROUP_ANONYMOUS_BOT",
+    "STRICT_NOTE",
+    "ApiError",
+    "Call",
+    "Chat",
+    "FakeTelegram",
+    "Hook",
+    "HtmlParseError",
+    "User",
+    "callback_query",
+    "channel_post",
+    "edited_message",
+    "forwarded_from",
+    "group_text",
+    "inline_query",
+    "parse_html",
+    "private_text",
+    "text_entities",
+    "utf16_len",
+]
