@@ -60,24 +60,23 @@ def parse_document(data: bytes, doc_id: str, path: Path | str) -> Document:
     if "\x00" in text:
         raise DocumentError(path, "contains NUL bytes: not a text document")
     try:
-        post = frontmatter.loads(text.removeprefix("\ufeff"))
+        meta, content = frontmatter.parse(text.removeprefix("\ufeff"))
     except yaml.YAMLError as exc:
         raise DocumentError(path, f"invalid YAML front matter: {_one_line(exc)}") from None
-    meta = post.metadata
-    unknown = sorted(set(meta) - set(FRONT_MATTER_KEYS))
+    unknown = sorted(map(str, set(meta) - set(FRONT_MATTER_KEYS)))
     if unknown:
         raise DocumentError(
             path, f"unknown front matter key {', '.join(map(repr, unknown))}; allowed: {', '.join(FRONT_MATTER_KEYS)}"
         )
-    title = meta.get("title")
-    if not isinstance(title, str) or not title.strip():
+    title = _optional_text(meta.get("title"), "title", path)
+    if title is None:
         raise DocumentError(path, "front matter needs a non-empty 'title' (start the file with ---, title: ..., ---)")
-    if not post.content.strip():
+    if not content.strip():
         raise DocumentError(path, "no text after the front matter")
     return Document(
         id=doc_id,
-        title=title.strip(),
-        body=post.content,
+        title=title,
+        body=content,
         content_hash=content_hash(data),
         url=_url(meta.get("url"), path),
         author=_optional_text(meta.get("author"), "author", path),

@@ -19,7 +19,7 @@ from knowledge.sentences import sentence_spans
 MAX_PASSAGE_CHARS = 700
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()\s]|\([^()\s]*\))*\)")  # the URL may hold (parentheses)
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 
 

@@ -27,7 +27,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         spans.append((start, match.start() + len(match.group().rstrip())))
         start = match.end()
     spans.append((start, len(text.rstrip())))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
+    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in spans if text[s:e].strip()]
 
 
 def split_sentences(text: str) -> list[str]:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import sqlite_utils
@@ -139,8 +140,11 @@ class Store:
             raise StoreError(f"{path}: no knowledge base here; build it with `policybot index`")
         self.path = path
         try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, check_same_thread=False)
             self._db = sqlite_utils.Database(conn)
+            missing = {"meta", "documents", "passages", "arrays"} - set(self._db.table_names())
+            if missing:
+                raise sqlite3.DatabaseError(f"missing table {', '.join(sorted(missing))}")
             self.meta = {row["key"]: row["value"] for row in self._db["meta"].rows}
         except sqlite3.DatabaseError as exc:
             raise StoreError(

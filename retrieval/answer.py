@@ -54,6 +54,7 @@ class Decline:
 
     NOTHING_TO_SEARCH = "nothing_to_search"  # the question has no searchable word
     NOT_COVERED = "not_covered"  # no passage covers enough of the question
+    NO_MORE = "no_more"  # a later page was asked for, and every answering passage was shown
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Answer:
     declined: str | None = None
     topics: tuple[str, ...] = field(default=())  # what the knowledge base covers, for declines
     corrections: tuple[tuple[str, str], ...] = ()  # (as typed, as understood)
+    more: bool = False  # whether a next page of answering passages exists
 
     @property
     def answered(self) -> bool:

@@ -19,12 +19,18 @@ MAX_SENTENCES = 2
 SENTENCE_SHARE = 0.6
 
 
-def quotable(hits: Sequence[Hit]) -> list[Hit]:
-    """The hits worth quoting: none unless the best answers; then those close to it that answer."""
+def answer_pages(hits: Sequence[Hit]) -> list[list[Hit]]:
+    """The hits worth quoting, in pages: none unless the best answers the question.
+
+    The first page holds the answering hits that score close to the best; later pages
+    hold the other answering hits, MAX_QUOTED_PASSAGES at a time.
+    """
     if not hits or not answers(hits[0]):
         return []
-    best = hits[0].score
-    return [h for h in hits if answers(h) and h.score >= RELATIVE_SCORE * best][:MAX_QUOTED_PASSAGES]
+    answering = [h for h in hits if answers(h)]
+    first = [h for h in answering if h.score >= RELATIVE_SCORE * hits[0].score][:MAX_QUOTED_PASSAGES]
+    rest = [h for h in answering if h not in first]
+    return [first] + [rest[i : i + MAX_QUOTED_PASSAGES] for i in range(0, len(rest), MAX_QUOTED_PASSAGES)]
 
 
 def quotes_for(query: Query, hits: Sequence[Hit], analyzer: Analyzer) -> list[Quote]:

@@ -15,7 +15,7 @@ from knowledge.build import BuildReport, build, is_current
 from knowledge.passages import MAX_PASSAGE_CHARS
 from knowledge.store import SCHEMA_VERSION, Store, StoredDocument
 from retrieval.answer import Answer, Decline, Hit
-from retrieval.compose import quotable, quotes_for
+from retrieval.compose import answer_pages, quotes_for
 from retrieval.persist import INDEX_VERSION, load_index, write_index
 from retrieval.query import Query, QueryParser
 from retrieval.synonyms import Synonyms, load_synonyms
@@ -93,18 +93,33 @@ class KnowledgeBase:
         """How many passages the index holds."""
         return self.parser.index.size
 
-    def ask(self, question: str, top_k: int = 5) -> Answer:
-        """Answer `question` with verbatim quotes, or decline it with the reason."""
+    def ask(self, question: str, top_k: int = 5, page: int = 0) -> Answer:
+        """Answer `question` with verbatim quotes, or decline it with the reason.
+
+        Page 0 quotes the passages that answer best; page 1, 2, ... the next ones that
+        also answer (for a "more" button). `Answer.more` says whether another page exists.
+        """
         query = self.parser.parse(question)
         corrections = tuple((c.text, c.correction) for c in query.concepts if c.correction)
         if not query.concepts:
             return Answer(question, (), (), Decline.NOTHING_TO_SEARCH, self.topics)
         hits = self._hits(query, max(top_k, CANDIDATES))
-        chosen = quotable(hits)
-        if not chosen:
+        pages = answer_pages(hits)
+        if not pages:
             return Answer(question, tuple(hits[:top_k]), (), Decline.NOT_COVERED, self.topics, corrections)
-        quotes = quotes_for(query, chosen, self.analyzer)
-        return Answer(question, tuple(hits[:top_k]), tuple(quotes), None, (), corrections)
+        if page >= len(pages):
+            return Answer(question, tuple(hits[:top_k]), (), Decline.NO_MORE, (), corrections)
+        quotes = quotes_for(query, pages[page], self.analyzer)
+        return Answer(question, tuple(hits[:top_k]), tuple(quotes), None, (), corrections, page + 1 < len(pages))
+
+    def ask_each(self, question: str, limit: int) -> list[Answer]:
+        """One single-passage answer per passage that answers `question`, best first (for inline mode)."""
+        query = self.parser.parse(question)
+        if not query.concepts:
+            return []
+        hits = self._hits(query, max(limit, CANDIDATES))
+        chosen = [hit for page in answer_pages(hits) for hit in page][:limit]
+        return [Answer(question, (hit,), tuple(quotes_for(query, [hit], self.analyzer))) for hit in chosen]
 
     def passage_hit(self, passage_id: str) -> Hit | None:
         """The passage with this stable id as a hit (for "show the source"), if it still exists."""
