@@ -19,7 +19,7 @@ import click
 
 from bot.render.json_answer import answer_to_json
 from bot.render.plain import render_answer
-from bot.settings import SETTING_BY_NAME, Settings
+from bot.settings import SETTING_BY_NAME, Settings, SettingsError
 from knowledge.build import BuildError, BuildReport
 from knowledge.document import DocumentError
 from knowledge.store import StoreError
@@ -28,7 +28,7 @@ from retrieval.knowledge_base import KnowledgeBase, open_current, rebuild
 from retrieval.synonyms import SynonymsError
 
 # Failures a user can fix; reported as one clear message and exit status 2, no traceback.
-USER_ERRORS = (BuildError, DocumentError, StoreError, SynonymsError, EvalSetError)
+USER_ERRORS = (BuildError, DocumentError, StoreError, SynonymsError, EvalSetError, SettingsError)
 
 
 def setting_options(*names: str):
@@ -161,3 +161,25 @@ def eval_command(questions: Path, top_k: int, **values: str) -> None:
         click.echo(
             f"  line {miss.case.line} [{miss.case.kind or '-'}] {miss.case.question!r}: {what}; top: {miss.top!r}"
         )
+
+
+@main.command()
+@setting_options(
+    "token",
+    "base_url",
+    "base_file_url",
+    "admins",
+    "webhook_url",
+    "listen",
+    "port",
+    "secret_token",
+    "knowledge_dir",
+    "db_path",
+    "synonyms_path",
+    "log_level",
+)
+def run(**values: str) -> None:
+    """Run the Telegram bot (polling, or a webhook with --webhook-url)."""
+    from bot.app import run as run_bot  # imports python-telegram-bot only when needed
+
+    run_bot(Settings.from_values(**values))

@@ -23,3 +23,54 @@ def declined_plain(answer: Answer) -> str:
         lines.append(TOPICS_INTRO)
         lines += [f"  • {topic}" for topic in answer.topics]
     return "\n".join(lines)
+
+
+# --- Telegram -------------------------------------------------------------------------
+
+EXAMPLE_QUESTIONS = (
+    "Why shouldn't the sanctions on Russia be lifted yet?",
+    "What are the three principles of a right détente?",
+    "What is the Minsk II agreement about?",
+    "How should Trump coordinate with NATO allies?",
+)
+
+HELP = (
+    "I answer questions about policy documents with quotes copied from them, each with its source. "
+    "If the documents don't answer a question, I say so instead of guessing.\n\n"
+    "I know: {titles}.\n\n"
+    "Try:\n{examples}\n\n"
+    "In groups, use /ask followed by your question, or reply to one of my messages. "
+    "In any chat, type @{username} and a question to look something up.\n"
+    "/sources lists the documents."
+)
+SOURCES_HEADER = "Documents in the knowledge base:"
+ASK_USAGE = "Ask a question after the command, e.g. /ask why keep the sanctions?"
+MORE_BUTTON = "More"
+SOURCE_BUTTON = "Source [{number}]"
+NO_MORE = "That was everything the documents say about it."
+BUTTON_EXPIRED = "This button has expired. Please ask the question again."
+BUTTON_UNKNOWN = "This button is not one of mine."
+PASSAGE_GONE = "That passage is no longer in the knowledge base. Please ask again."
+INLINE_NOTHING = "Not in the knowledge base — tap to see what I know"
+INLINE_EXAMPLE_DESCRIPTION = "Example question — tap to post the cited answer"
+SOMETHING_WENT_WRONG = "Sorry, something went wrong while answering. Please try again in a moment."
+
+RELOAD_REFUSED = "Only the bot's admins can reload the knowledge base."
+RELOAD_BUSY = "A reload is already running; I'll keep answering from the current knowledge base meanwhile."
+RELOAD_STARTED = "Reloading the knowledge base… I keep answering from the current one meanwhile."
+RELOAD_DONE = (
+    "Knowledge base reloaded in {seconds:.1f}s: {documents} documents, {passages} passages "
+    "({added} added, {changed} changed, {removed} removed)."
+)
+RELOAD_FAILED = "Reload failed, still answering from the previous knowledge base:\n{reason}"
+
+COMMANDS_PRIVATE = (
+    ("help", "What I know and how to ask"),
+    ("sources", "The documents I answer from"),
+    ("reload", "Admins: reload the knowledge base"),
+)
+COMMANDS_GROUP = (
+    ("ask", "Ask a question about the documents"),
+    ("help", "What I know and how to ask"),
+    ("sources", "The documents I answer from"),
+)

@@ -1,13 +1,16 @@
-"""Shared fixtures: the bundled knowledge base, built once per test session into a temp dir."""
+"""Shared fixtures: the bundled knowledge base, and the real bot running against a fake Bot API server."""
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import signal
 from pathlib import Path
 
 import pytest
 
 from bot.settings import BUNDLED_KNOWLEDGE, BUNDLED_SYNONYMS
-from retrieval.knowledge_base import KnowledgeBase, rebuild
+from retrieval.knowledge_base import KnowledgeBase, open_current, rebuild
 
 
 @pytest.fixture(autouse=True)
@@ -32,3 +35,62 @@ def bundled_db(tmp_path_factory) -> Path:
 def kb(bundled_db) -> KnowledgeBase:
     """The knowledge base over the bundled documents and synonyms."""
     return KnowledgeBase.open(bundled_db, BUNDLED_SYNONYMS)
+
+
+# --- the bot against a fake Bot API server -----------------------------------------------
+
+ADMIN_ID = 4242
+
+
+@pytest.fixture
+async def fake():
+    """A fake Telegram Bot API server on 127.0.0.1."""
+    from tests.fake_telegram import FakeTelegram
+
+    async with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path) -> Path:
+    """A writable copy of the bundled documents, for tests that change them."""
+    target = tmp_path / "documents"
+    shutil.copytree(BUNDLED_KNOWLEDGE, target)
+    return target
+
+
+@pytest.fixture
+def bot_settings(fake, knowledge_dir, tmp_path):
+    """Settings for a bot that talks to the fake server, with one admin."""
+    from bot.settings import Settings
+
+    return Settings(
+        knowledge_dir=knowledge_dir,
+        db_path=tmp_path / "kb.db",
+        token=fake.token,
+        base_url=fake.base_url,
+        base_file_url=fake.base_file_url,
+        admins=frozenset({ADMIN_ID}),
+    )
+
+
+@pytest.fixture
+async def policybot(bot_settings):
+    """The real policybot `Application`, polling the fake server; stopped after the test."""
+    import datetime as dt
+
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    kb, _ = open_current(bot_settings.knowledge_dir, bot_settings.db_path, bot_settings.synonyms_path)
+    application = build_application(bot_settings, kb)
+    await application.initialize()
+    await application.post_init(application)
+    await application.start()
+    await application.updater.start_polling(timeout=dt.timedelta(seconds=1), allowed_updates=ALLOWED_UPDATES)
+    try:
+        yield application
+    finally:
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()

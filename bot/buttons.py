@@ -1,0 +1,90 @@
+"""Buttons under answers: "More" (next passages) and "Source [n]" (the whole passage).
+
+callback_data holds at most 64 bytes, so a "More" button carries a short key for the
+question (kept in a `QuestionCache`) and the page; a "Source" button carries the stable
+passage id. Every press gets an answer, including forged, stale and expired buttons.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.render.html import answer_html, passage_html
+from bot.services import services
+from retrieval.answer import Answer, Decline
+
+_MORE, _SOURCE = "m", "s"
+MAX_PAGE = 50
+
+
+def more_data(question_key: str, page: int) -> str:
+    """callback_data of a "More" button."""
+    return f"{_MORE}|{question_key}|{page}"
+
+
+def source_data(passage_id: str) -> str:
+    """callback_data of a "Source" button."""
+    return f"{_SOURCE}|{passage_id}"
+
+
+def answer_keyboard(answer: Answer, question_key: str | None, page: int) -> InlineKeyboardMarkup | None:
+    """ "Source [n]" for each citation, and "More" when another page of passages exists."""
+    if not answer.answered:
+        return None
+    row = [
+        InlineKeyboardButton(texts.SOURCE_BUTTON.format(number=c.number), callback_data=source_data(c.passage_id))
+        for c in answer.citations
+    ]
+    if answer.more and question_key:
+        row.append(InlineKeyboardButton(texts.MORE_BUTTON, callback_data=more_data(question_key, page + 1)))
+    return InlineKeyboardMarkup([row]) if row else None
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Handle a press on one of the answer buttons."""
+    query = update.callback_query
+    kind, _, rest = (query.data or "").partition("|")
+    if kind == _MORE:
+        key, _, page = rest.partition("|")
+        if page.isdigit() and 0 < int(page) <= MAX_PAGE:
+            await _show_more(update, context, key, int(page))
+            return
+    elif kind == _SOURCE and rest:
+        await _show_source(update, context, rest)
+        return
+    await query.answer(texts.BUTTON_UNKNOWN)
+
+
+async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str, page: int) -> None:
+    query = update.callback_query
+    shared = services(context)
+    question = shared.questions.get(key)
+    if question is None:
+        await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
+        return
+    answer = await asyncio.to_thread(shared.knowledge.current.ask, question, 5, page)
+    if answer.declined == Decline.NO_MORE or not answer.answered:
+        await query.answer(texts.NO_MORE)
+        return
+    await query.answer()
+    try:
+        await query.edit_message_text(answer_html(answer), reply_markup=answer_keyboard(answer, key, page))
+    except BadRequest as exc:  # pressed twice: the message already shows this page
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def _show_source(update: Update, context: ContextTypes.DEFAULT_TYPE, passage_id: str) -> None:
+    query = update.callback_query
+    hit = await asyncio.to_thread(services(context).knowledge.current.passage_hit, passage_id)
+    if hit is None:
+        await query.answer(texts.PASSAGE_GONE, show_alert=True)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):  # an old message may be inaccessible
+        await query.message.reply_html(passage_html(hit), do_quote=True)

@@ -1,0 +1,84 @@
+"""Message and command handlers: read the update, pick out the question, answer it.
+
+Groups stay quiet: the bot speaks there only when addressed (/ask, a reply to one of its
+messages, an @mention); private chats treat every text as a question.
+"""
+
+from __future__ import annotations
+
+from telegram import Message, MessageEntity, Update
+from telegram.ext import ContextTypes
+
+from bot import texts
+from bot.answering import reply_with_answer
+from bot.services import services
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain what the bot knows and how to ask, with example questions."""
+    kb = services(context).knowledge.current
+    titles = ", ".join(f"“{d.title}”" for d in kb.documents.values()) or "no documents yet"
+    examples = "\n".join(f"• {q}" for q in texts.EXAMPLE_QUESTIONS)
+    help_text = texts.HELP.format(titles=titles, examples=examples, username=context.bot.username)
+    await update.effective_message.reply_text(help_text, parse_mode=None)
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the documents the answers come from."""
+    kb = services(context).knowledge.current
+    lines = [texts.SOURCES_HEADER]
+    lines += [f"• {d.title}" + (f" — {d.url}" if d.url else "") for d in kb.documents.values()]
+    await update.effective_message.reply_text("\n".join(lines), parse_mode=None)
+
+
+async def private_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer any text sent in a private chat."""
+    message = update.effective_message
+    await reply_with_answer(message, context, message.text)
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer `/ask QUESTION`, or the replied-to message for a bare `/ask` in reply."""
+    message = update.effective_message
+    question = " ".join(context.args or ())
+    replied = message.reply_to_message
+    if not question and replied is not None and replied.from_user and replied.from_user.id != context.bot.id:
+        question = replied.text or replied.caption or ""
+    if not question.strip():
+        await message.reply_text(texts.ASK_USAGE, parse_mode=None)
+        return
+    await reply_with_answer(message, context, question)
+
+
+async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a group message addressed to the bot: an @mention of it, or a reply to it."""
+    message = update.effective_message
+    question = _without_mention(message, context.bot.username)
+    replied = message.reply_to_message
+    to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
+    if question is None and not to_bot:
+        return
+    question = message.text if question is None else question
+    if not question.strip():
+        await message.reply_text(texts.ASK_USAGE, parse_mode=None)
+        return
+    await reply_with_answer(message, context, question)
+
+
+def _without_mention(message: Message, username: str) -> str | None:
+    """The message text without the bot's @mention, or None if the bot is not mentioned."""
+    target = f"@{username}".lower()
+    mentions = [
+        (entity, text)
+        for entity, text in message.parse_entities([MessageEntity.MENTION]).items()
+        if text.lower() == target
+    ]
+    if not mentions:
+        return None
+    text = message.text
+    for entity, _ in sorted(mentions, key=lambda pair: pair[0].offset, reverse=True):
+        # Entity offsets count UTF-16 units; slice in that space.
+        encoded = text.encode("utf-16-le", "surrogatepass")
+        start, end = entity.offset * 2, (entity.offset + entity.length) * 2
+        text = (encoded[:start] + encoded[end:]).decode("utf-16-le", "surrogatepass")
+    return text
