@@ -37,6 +37,9 @@ class BuildError(RuntimeError):
         lines = "\n".join(f"  {p}" for p in problems)
         super().__init__(f"knowledge base not rebuilt, {len(problems)} document(s) need fixing:\n{lines}")
 
+    def __reduce__(self):
+        return type(self), (self.problems,)
+
 
 @dataclass
 class BuildReport:

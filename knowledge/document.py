@@ -26,6 +26,10 @@ class DocumentError(ValueError):
         self.path = str(path)
         self.reason = reason
 
+    def __reduce__(self):
+        # Rebuild from (path, reason), so the error survives a trip from a worker process.
+        return type(self), (self.path, self.reason)
+
 
 @dataclass(frozen=True)
 class Document:
