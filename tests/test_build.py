@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -531,3 +532,10 @@ def test_no_rebuild_after_rebuild_following_edit(folder, db_path, built):
     built.write_text(built.read_text() + "\nMore.\n")
     rebuild(folder, db_path)
     assert not needs_rebuild(folder, db_path)
+
+
+def test_build_errors_survive_pickling_for_the_reload_worker():
+    error = BuildError([DocumentError("a.md", "invalid YAML front matter: x")])
+    again = pickle.loads(pickle.dumps(error))
+    assert str(again) == str(error)
+    assert again.problems[0].path == "a.md" and again.problems[0].reason == "invalid YAML front matter: x"
