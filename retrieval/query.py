@@ -8,6 +8,7 @@ no-answer decision (how much of the question a passage covers).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 
 from retrieval.index import BM25Index
@@ -43,6 +44,12 @@ GENERIC_WORDS = frozenset(
     times today tomorrow told took totally try trying type use used using usually want
     vs versus wants way ways well whole within without wonder work would yeah yes yesterday yet
     """.split()
+)
+
+# Idioms whose words would otherwise match real topics ("so far" is not "the far right").
+_IDIOMS = re.compile(
+    r"\b(?:so far|thus far|right now|right away|as well|at all|after all|of course|for now|in general|these days)\b",
+    re.IGNORECASE,
 )
 
 # Weight of a term the question did not use but a synonym of it did.
@@ -108,7 +115,8 @@ class QueryParser:
 
     def parse(self, question: str) -> Query:
         """Analyze `question` into concepts."""
-        tokens = [(t, None) if self._is_filler(t) else self._repair(t) for t in self._analyzer.tokens(question)]
+        text = _IDIOMS.sub(lambda idiom: " " * len(idiom.group()), question)  # offsets stay put
+        tokens = [(t, None) if self._is_filler(t) else self._repair(t) for t in self._analyzer.tokens(text)]
         concepts = []
         i = 0
         while i < len(tokens):
