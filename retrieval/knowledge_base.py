@@ -13,6 +13,7 @@ from pathlib import Path
 
 from knowledge.build import BuildReport, build, is_current
 from knowledge.passages import MAX_PASSAGE_CHARS
+from knowledge.sentences import sentence_spans
 from knowledge.store import SCHEMA_VERSION, Store, StoredDocument
 from retrieval.answer import Answer, Decline, Hit
 from retrieval.compose import answer_pages, quotes_for
@@ -129,20 +130,32 @@ class KnowledgeBase:
         return Hit(1, 0.0, 0.0, 0, passage, self.documents[passage.document_id])
 
     def _hits(self, query: Query, k: int) -> list[Hit]:
+        """The top BM25 passages, re-ranked by how much of the question they cover.
+
+        A passage that mentions all the question asks beats one that repeats part of it,
+        and among those, one with a single sentence covering the question ranks higher.
+        """
         ranked = self.parser.index.top_k_grouped(query.groups(), k)
         passages = self.store.passages([position for position, _ in ranked])
         hits = []
         for (_, score), passage in zip(ranked, passages, strict=True):
             document = self.documents[passage.document_id]
-            terms = set(
-                self.analyzer.terms(document.title)
-                + self.analyzer.terms(passage.section)
-                + self.analyzer.terms(passage.text)
+            tokens = self.analyzer.tokens(passage.text)
+            terms = {t.term for t in tokens}
+            terms.update(self.analyzer.terms(document.title), self.analyzer.terms(passage.section))
+            focus = max(
+                (
+                    query.coverage({t.term for t in tokens if start <= t.start < end})
+                    for start, end in sentence_spans(passage.text)
+                ),
+                default=0.0,
             )
-            hits.append((score, query.coverage(terms), query.topics(terms), passage, document))
-        # A passage that mentions all the question asks beats one that repeats part of it.
-        hits.sort(key=lambda fields: (fields[1], fields[0]), reverse=True)
-        return [Hit(rank, *fields) for rank, fields in enumerate(hits, start=1)]
+            hits.append((query.coverage(terms), focus, score, query.topics(terms), passage, document))
+        hits.sort(key=lambda h: (h[0] + h[1], h[2]), reverse=True)
+        return [
+            Hit(rank, score, coverage, topics, passage, document)
+            for rank, (coverage, _, score, topics, passage, document) in enumerate(hits, start=1)
+        ]
 
 
 def _topics(store: Store, documents: dict[str, StoredDocument]) -> tuple[str, ...]:
