@@ -2,29 +2,42 @@
 
 The new store is written to a temporary file beside the target and moved over it with
 `os.replace`, so the store in service is either the old one or the complete new one,
-never a half-written file. Any bad document refuses the whole build: a knowledge base
-that silently lacks a document would answer wrongly without anyone noticing.
+never a half-written file. The index arrays go to a sidecar file with a fresh name that
+only the new store's meta table names, written before the swap: the swap of the store is
+the one step that switches both. Older sidecars and temporary files are removed after it.
+Any bad document refuses the whole build: a knowledge base that silently lacks a document
+would answer wrongly without anyone noticing.
 """
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import sqlite_utils
 
 from knowledge import store
+from knowledge.arrays import write_arrays
 from knowledge.document import DocumentError, content_hash, parse_document
 from knowledge.folder import SourceFile, scan
 from knowledge.passages import Passage, split_passages
 
-# Writes what the index needs into the new store, given every passage in position order.
-IndexWriter = Callable[[sqlite_utils.Database, Sequence[Passage]], None]
+# Given the new store and every passage in position order, returns the arrays the index
+# needs; they are written to the store's sidecar file.
+IndexWriter = Callable[[sqlite_utils.Database, Sequence[Passage]], Mapping[str, np.ndarray]]
+SIDECAR_SUFFIX = ".arrays"
+TEMP_SUFFIX = ".tmp"
+
 # Called as (documents done, documents in all).
 Progress = Callable[[int, int], None]
 
@@ -64,36 +77,41 @@ def build(
     """Build the store for `knowledge_dir` at `db_path`; on failure the old file is untouched."""
     started = time.perf_counter()
     sources = scan(knowledge_dir)
-    previous = _previous_hashes(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=".tmp", dir=db_path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        db = sqlite_utils.Database(tmp)
-        db.execute("pragma journal_mode = off")
-        db.execute("pragma synchronous = off")
-        store.create_schema(db)
-        with db.conn:
-            hashes, passages = _write_documents(db, knowledge_dir, sources, progress)
-            write_index(db, passages)
-            store.write_meta(
-                db,
-                {
-                    "schema_version": store.SCHEMA_VERSION,
-                    "build_version": version,
-                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                    "documents": str(len(sources)),
-                    "passages": str(len(passages)),
-                },
-            )
-        db.execute("pragma synchronous = full")
-        db.close()
-        _fsync(tmp)
-        os.replace(tmp, db_path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with _exclusive(db_path):
+        previous = _previous_hashes(db_path)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{db_path.name}.", suffix=TEMP_SUFFIX, dir=db_path.parent)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        sidecar = db_path.with_name(f"{db_path.name}.{uuid.uuid4().hex[:12]}{SIDECAR_SUFFIX}")
+        try:
+            db = sqlite_utils.Database(tmp)
+            db.execute("pragma journal_mode = off")
+            db.execute("pragma synchronous = off")
+            store.create_schema(db)
+            with db.conn:
+                hashes, passages = _write_documents(db, knowledge_dir, sources, progress)
+                write_arrays(sidecar, write_index(db, passages))
+                store.write_meta(
+                    db,
+                    {
+                        "schema_version": store.SCHEMA_VERSION,
+                        "build_version": version,
+                        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                        "documents": str(len(sources)),
+                        "passages": str(len(passages)),
+                        "arrays_file": sidecar.name,
+                    },
+                )
+            db.execute("pragma synchronous = full")
+            db.close()
+            _fsync(tmp)
+            os.replace(tmp, db_path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            sidecar.unlink(missing_ok=True)
+            raise
+        _remove_leftovers(db_path, keep=sidecar)
     return BuildReport(
         documents=len(sources),
         passages=len(passages),
@@ -130,6 +148,29 @@ def _write_documents(
     if problems:
         raise BuildError(problems)
     return hashes, passages
+
+
+@contextmanager
+def _exclusive(db_path: Path):
+    """Hold the store's lock file, so two builds of one store never interleave."""
+    with (db_path.with_name(f"{db_path.name}.lock")).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _remove_leftovers(db_path: Path, keep: Path) -> None:
+    """Delete older sidecars and temporary files of builds that died (SIGKILL, power loss).
+
+    Called under the build lock; a process still using an old sidecar keeps its mapping.
+    """
+    for path in db_path.parent.glob(f"{glob.escape(db_path.name)}.*{SIDECAR_SUFFIX}"):
+        if path != keep:
+            path.unlink(missing_ok=True)
+    for path in db_path.parent.glob(f".{glob.escape(db_path.name)}.*{TEMP_SUFFIX}"):
+        path.unlink(missing_ok=True)
 
 
 def _previous_hashes(db_path: Path) -> dict[str, str]:

@@ -1,8 +1,9 @@
 """The SQLite knowledge store: documents, passages, and whatever the index persists.
 
-It is an ordinary SQLite database (open it with Datasette or the sqlite-utils CLI). A store
-file is only ever written by `knowledge.build`, which writes a new file and swaps it in, so
-readers may keep a store open while a rebuild runs.
+It is an ordinary SQLite database (open it with Datasette or the sqlite-utils CLI); the
+index's numeric arrays live in a sidecar file beside it (`knowledge.arrays`), named in the
+store's meta table. Both are only ever written by `knowledge.build`, which writes new files
+and swaps them in, so readers may keep a store open while a rebuild runs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import quote
 import numpy as np
 import sqlite_utils
 
+from knowledge.arrays import ArraysError, open_arrays
 from knowledge.document import Document
 from knowledge.passages import Passage
 
@@ -80,7 +82,6 @@ def create_schema(db: sqlite_utils.Database) -> None:
         not_null={"id", "document_id", "text"},
     )
     db["passages"].create_index(["id"], unique=True)
-    db["arrays"].create({"name": str, "dtype": str, "data": bytes}, pk="name")
 
 
 def write_document(
@@ -122,11 +123,6 @@ def write_passages(db: sqlite_utils.Database, passages: Iterable[Passage], first
     )
 
 
-def write_array(db: sqlite_utils.Database, name: str, array: np.ndarray) -> None:
-    """Persist a numpy array as a blob, so loading it is one read and no parsing."""
-    db["arrays"].insert({"name": name, "dtype": array.dtype.str, "data": array.tobytes()}, replace=True)
-
-
 def write_meta(db: sqlite_utils.Database, values: dict[str, str]) -> None:
     """Record build facts (versions, counts, times)."""
     db["meta"].insert_all(({"key": k, "value": v} for k, v in values.items()), replace=True)
@@ -142,7 +138,7 @@ class Store:
         try:
             conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, check_same_thread=False)
             self._db = sqlite_utils.Database(conn)
-            missing = {"meta", "documents", "passages", "arrays"} - set(self._db.table_names())
+            missing = {"meta", "documents", "passages"} - set(self._db.table_names())
             if missing:
                 raise sqlite3.DatabaseError(f"missing table {', '.join(sorted(missing))}")
             self.meta = {row["key"]: row["value"] for row in self._db["meta"].rows}
@@ -151,6 +147,7 @@ class Store:
                 f"{path}: not a policybot knowledge base ({exc}); rebuild it with `policybot index`"
             ) from None
         self._lock = threading.Lock()
+        self._arrays: dict[str, np.ndarray] | None = None
 
     def close(self) -> None:
         """Close the connection."""
@@ -209,20 +206,16 @@ class Store:
             return [row[0] for row in self._db.execute(sql, [limit])]
 
     def array(self, name: str) -> np.ndarray:
-        """A persisted numpy array."""
+        """An index array from the store's sidecar file (memory-mapped, read-only)."""
         with self._lock:
-            row = self._db.execute("select dtype, data from arrays where name = ?", [name]).fetchone()
-        if row is None:
+            if self._arrays is None:
+                sidecar = self.meta.get("arrays_file")
+                if not sidecar:
+                    raise StoreError(f"{self.path}: no index arrays recorded; rebuild with `policybot index`")
+                try:
+                    self._arrays = open_arrays(self.path.with_name(sidecar))
+                except ArraysError as exc:
+                    raise StoreError(f"{exc}; rebuild with `policybot index`") from None
+        if name not in self._arrays:
             raise StoreError(f"{self.path}: index data '{name}' missing; rebuild with `policybot index`")
-        return np.frombuffer(row[1], dtype=np.dtype(row[0]))
-
-
-def write_strings(db: sqlite_utils.Database, name: str, strings: Sequence[str]) -> None:
-    """Persist a list of newline-free strings (a vocabulary) as one blob."""
-    write_array(db, name, np.frombuffer("\n".join(strings).encode(), dtype=np.uint8))
-
-
-def read_strings(store: Store, name: str) -> list[str]:
-    """A list written by `write_strings`."""
-    data = store.array(name).tobytes().decode()
-    return data.split("\n") if data else []
+        return self._arrays[name]

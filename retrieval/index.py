@@ -1,73 +1,172 @@
-"""An in-memory BM25 index that scores exactly like rank-bm25's `BM25Okapi`.
+"""An in-memory BM25 index that scores exactly like rank-bm25's `BM25Okapi`, fast at scale.
 
-rank-bm25 scans every passage in Python for every query term; this index keeps, per term,
-the passages that contain it and their term frequencies (compressed sparse rows), so a query
-only touches the passages that can score. IDF, k1, b and the epsilon floor for negative IDF
-follow `BM25Okapi` to the letter, so `top_k` returns the same ranking as
-`BM25Okapi(corpus).get_scores(query)` for every passage that contains a query term.
+rank-bm25 scans every passage in Python for every query term. This index precomputes each
+(term, passage) score contribution ("impact", float64, with BM25Okapi's IDF, epsilon floor,
+k1 and b) and answers top-k queries with MaxScore-style dynamic pruning:
+
+- Each term's postings are split into tiers by impact (the best FIRST_TIER postings, then
+  tiers doubling in size), each tier sorted by passage. A tier's largest impact bounds what
+  any passage in it can gain from the term.
+- Tiers are visited from the highest bound down and their passages scored in a dense
+  accumulator. Once the bounds of all unvisited tiers add up to less than the k-th best
+  score so far, no unseen passage can enter the top k: the remaining tiers are only
+  searched (binary search per tier) for the few candidates that can still make it.
+
+So a common word found in most passages costs little, and results equal
+`BM25Okapi(corpus).get_scores(query)`'s top k (up to exact ties, broken by position)
+for every passage that contains a query term.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from knowledge.arrays import array_to_strings, strings_to_array
+
 # BM25Okapi's defaults.
 K1 = 1.5
 B = 0.75
 EPSILON = 0.25
+# Size of a term's first (highest-impact) tier; later tiers double.
+FIRST_TIER = 256
 
 
 @dataclass(frozen=True)
-class Postings:
-    """The raw, persistable arrays an index is made of."""
+class IndexArrays:
+    """The persistable arrays an index is made of."""
 
-    terms: list[str]
-    offsets: np.ndarray  # int64, len(terms) + 1: postings of term i are [offsets[i], offsets[i+1])
-    passages: np.ndarray  # int32, passage positions, ascending within a term
-    frequencies: np.ndarray  # int32, term frequency in that passage
-    lengths: np.ndarray  # int32, tokens per passage
+    terms: list[str]  # sorted
+    term_tiers: np.ndarray  # int64, len(terms) + 1: tiers of term i are [term_tiers[i], term_tiers[i + 1])
+    tier_starts: np.ndarray  # int64, tiers + 1: postings of tier j are [tier_starts[j], tier_starts[j + 1])
+    tier_max: np.ndarray  # float64, the largest impact in each tier
+    passages: np.ndarray  # int32, passage positions, ascending within a tier
+    impacts: np.ndarray  # float64, each posting's score contribution
+    document_frequencies: np.ndarray  # int32, per term
+    idf: np.ndarray  # float64, per term, BM25Okapi's
+    size: int  # passages in the corpus
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        """Name -> array, for `knowledge.arrays.write_arrays`."""
+        return {
+            "terms": strings_to_array(self.terms),
+            "term_tiers": self.term_tiers,
+            "tier_starts": self.tier_starts,
+            "tier_max": self.tier_max,
+            "passages": self.passages,
+            "impacts": self.impacts,
+            "document_frequencies": self.document_frequencies,
+            "idf": self.idf,
+            "size": np.array([self.size], dtype=np.int64),
+        }
 
     @classmethod
-    def from_tokens(cls, corpus: Iterable[Sequence[str]]) -> Postings:
-        """Invert tokenized passages (position in `corpus` = passage position)."""
-        by_term: dict[str, tuple[list[int], list[int]]] = {}
-        lengths = []
-        for position, tokens in enumerate(corpus):
-            lengths.append(len(tokens))
-            for term, count in Counter(tokens).items():
-                entry = by_term.setdefault(term, ([], []))
-                entry[0].append(position)
-                entry[1].append(count)
-        terms = sorted(by_term)
-        sizes = [len(by_term[term][0]) for term in terms]
-        offsets = np.zeros(len(terms) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=offsets[1:])
-        passages = np.fromiter((p for term in terms for p in by_term[term][0]), dtype=np.int32, count=int(offsets[-1]))
-        frequencies = np.fromiter(
-            (f for term in terms for f in by_term[term][1]), dtype=np.int32, count=int(offsets[-1])
+    def from_dict(cls, arrays: Mapping[str, np.ndarray]) -> IndexArrays:
+        """The inverse of `as_dict`."""
+        names = ("term_tiers", "tier_starts", "tier_max", "passages", "impacts", "document_frequencies", "idf")
+        return cls(array_to_strings(arrays["terms"]), *(arrays[name] for name in names), int(arrays["size"][0]))
+
+    @staticmethod
+    def names() -> tuple[str, ...]:
+        """The array names `as_dict` writes."""
+        return (
+            "terms",
+            "term_tiers",
+            "tier_starts",
+            "tier_max",
+            "passages",
+            "impacts",
+            "document_frequencies",
+            "idf",
+            "size",
         )
-        return cls(terms, offsets, passages, frequencies, np.asarray(lengths, dtype=np.int32))
+
+
+def build_arrays(
+    corpus: Iterable[Sequence[str]], k1: float = K1, b: float = B, epsilon: float = EPSILON
+) -> IndexArrays:
+    """Invert tokenized passages (position in `corpus` = passage position) into tiered postings."""
+    vocabulary: dict[str, int] = {}
+    term_ids: list[np.ndarray] = []
+    lengths: list[int] = []
+    for tokens in corpus:
+        lengths.append(len(tokens))
+        term_ids.append(np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in tokens), np.int64, len(tokens)))
+    size = len(lengths)
+    flat = np.concatenate(term_ids) if term_ids else np.zeros(0, np.int64)
+    owner = np.repeat(np.arange(size, dtype=np.int64), lengths)
+    # One entry per (term, passage) with its term frequency, sorted by term then passage.
+    keys, frequencies = np.unique(flat * max(size, 1) + owner, return_counts=True)
+    term_of, passage_of = np.divmod(keys, max(size, 1))
+    # Renumber terms alphabetically so the arrays do not depend on corpus order.
+    terms = sorted(vocabulary)
+    rank = np.empty(len(terms), dtype=np.int64)
+    rank[[vocabulary[t] for t in terms]] = np.arange(len(terms))
+    term_of = rank[term_of]
+    document_frequencies = np.bincount(term_of, minlength=len(terms)).astype(np.int32)
+    idf = okapi_idf(document_frequencies, size, epsilon)
+    doc_lengths = np.asarray(lengths, dtype=np.float64)
+    avgdl = doc_lengths.sum() / size if size else 0.0
+    tf = frequencies.astype(np.float64)
+    norm = k1 * (1 - b + b * doc_lengths[passage_of] / avgdl) if avgdl else np.full_like(tf, k1 * (1 - b))
+    impacts = idf[term_of] * (tf * (k1 + 1) / (tf + norm))
+    return _tiered(terms, term_of, passage_of, impacts, document_frequencies, idf, size)
+
+
+def _tiered(terms, term_of, passage_of, impacts, document_frequencies, idf, size) -> IndexArrays:
+    """Sort postings into impact tiers per term, each tier by passage."""
+    by_impact = np.lexsort((passage_of, -impacts, term_of))
+    term_of, passage_of, impacts = term_of[by_impact], passage_of[by_impact], impacts[by_impact]
+    term_starts = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.cumsum(document_frequencies, out=term_starts[1:])
+    rank_in_term = np.arange(len(term_of)) - term_starts[term_of]
+    tier_in_term = np.floor(np.log2(rank_in_term / FIRST_TIER + 1)).astype(np.int64)
+    order = np.lexsort((passage_of, tier_in_term, term_of))
+    term_of, tier_in_term = term_of[order], tier_in_term[order]
+    passage_of, impacts = passage_of[order], impacts[order]
+    boundary = np.ones(len(term_of), dtype=bool)
+    boundary[1:] = (term_of[1:] != term_of[:-1]) | (tier_in_term[1:] != tier_in_term[:-1])
+    tier_starts = np.append(np.flatnonzero(boundary), len(term_of)).astype(np.int64)
+    tier_term = term_of[tier_starts[:-1]]
+    term_tiers = np.zeros(len(terms) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(tier_term, minlength=len(terms)), out=term_tiers[1:])
+    tier_max = np.maximum.reduceat(impacts, tier_starts[:-1]) if len(impacts) else np.zeros(0)
+    return IndexArrays(
+        terms, term_tiers, tier_starts, tier_max.astype(np.float64), passage_of.astype(np.int32),
+        impacts.astype(np.float64), document_frequencies, idf, size,
+    )  # fmt: skip
+
+
+def okapi_idf(document_frequencies: np.ndarray, size: int, epsilon: float = EPSILON) -> np.ndarray:
+    """BM25Okapi's IDF: log(N - df + 0.5) - log(df + 0.5), negatives floored to epsilon * mean."""
+    df = document_frequencies.astype(np.float64)
+    if len(df) == 0:
+        return df
+    idf = np.log(size - df + 0.5) - np.log(df + 0.5)
+    floor = epsilon * (math.fsum(idf.tolist()) / len(idf))
+    return np.where(idf < 0, floor, idf)
 
 
 class BM25Index:
     """Immutable BM25Okapi index; build it once, share it between threads, swap it whole."""
 
-    def __init__(self, postings: Postings, k1: float = K1, b: float = B, epsilon: float = EPSILON):
-        self.postings = postings
-        self.size = len(postings.lengths)
-        self._term_ids = {term: i for i, term in enumerate(postings.terms)}
-        self._idf = _okapi_idf(np.diff(postings.offsets), self.size, epsilon)
-        self._impacts = self._precompute_impacts(k1, b)
+    def __init__(self, arrays: IndexArrays) -> None:
+        self.arrays = arrays
+        self.size = arrays.size
+        self._term_ids = {term: i for i, term in enumerate(arrays.terms)}
+        # Pruning assumes no term lowers a score; BM25Okapi's floor can be negative on tiny corpora.
+        self._prunable = not (len(arrays.impacts) and float(np.min(arrays.tier_max)) < 0)
+        self._scratch = threading.local()
 
     @classmethod
     def from_tokens(cls, corpus: Iterable[Sequence[str]], **params: float) -> BM25Index:
         """Index pre-tokenized passages; positions in `corpus` identify them."""
-        return cls(Postings.from_tokens(corpus), **params)
+        return cls(build_arrays(corpus, **params))
 
     def __contains__(self, term: str) -> bool:
         return term in self._term_ids
@@ -75,12 +174,12 @@ class BM25Index:
     def document_frequency(self, term: str) -> int:
         """How many passages contain `term`."""
         i = self._term_ids.get(term)
-        return 0 if i is None else int(self.postings.offsets[i + 1] - self.postings.offsets[i])
+        return 0 if i is None else int(self.arrays.document_frequencies[i])
 
     def idf(self, term: str) -> float:
         """BM25Okapi's IDF of `term` (0 for a term the index has never seen, as in rank-bm25)."""
         i = self._term_ids.get(term)
-        return 0.0 if i is None else float(self._idf[i])
+        return 0.0 if i is None else float(self.arrays.idf[i])
 
     def top_k(self, query: Sequence[str], k: int) -> list[tuple[int, float]]:
         """Best `k` passages for `query` as (position, score), best first.
@@ -91,11 +190,14 @@ class BM25Index:
         return self.top_k_weighted(Counter(query), k)
 
     def top_k_weighted(self, weights: Mapping[str, float], k: int) -> list[tuple[int, float]]:
-        """Like `top_k`, with each term's contribution multiplied by its weight."""
-        return self.top_k_grouped([[((term,), weight, False)] for term, weight in weights.items()], k)
+        """Like `top_k`, with each term's contribution multiplied by its (positive) weight."""
+        terms = [(self._term_ids[t], float(w)) for t, w in weights.items() if t in self._term_ids and w > 0]
+        if k <= 0 or not terms:
+            return []
+        return self._search(terms, k)
 
     def top_k_grouped(
-        self, groups: Sequence[Sequence[tuple[Sequence[str], float, bool]]], k: int
+        self, groups: Sequence[Sequence[tuple[Sequence[str], float, bool]]], k: int, candidates: int = 200
     ) -> list[tuple[int, float]]:
         """Best `k` passages when each group of weighted phrases counts once.
 
@@ -104,66 +206,114 @@ class BM25Index:
         score of the group's best phrase in it, so a passage that uses three synonyms does
         not outrank one that uses the question's own word. A `whole` phrase scores only in
         passages that contain all of its terms ("restrictive measures" is not "measures").
+        The best `candidates` passages by plain weighted BM25 are re-scored this way.
         """
-        if k <= 0 or self.size == 0:
-            return []
-        spans = {
-            term: (int(self.postings.offsets[i]), int(self.postings.offsets[i + 1]))
-            for group in groups
-            for phrase, _, _ in group
-            for term in phrase
-            if (i := self._term_ids.get(term)) is not None
-        }
-        if not spans:
-            return []
-        candidates = np.unique(np.concatenate([self.postings.passages[s:e] for s, e in spans.values()]))
-        total = np.zeros(len(candidates), dtype=np.float64)
+        weights: dict[str, float] = {}
         for group in groups:
-            best = np.zeros(len(candidates), dtype=np.float64)
+            for phrase, weight, _ in group:
+                for term in phrase:
+                    weights[term] = max(weights.get(term, 0.0), weight)
+        found = self.top_k_weighted(weights, max(k, candidates))
+        if not found:
+            return []
+        positions = np.array([p for p, _ in found], dtype=np.int32)
+        impacts = {t: self._impacts_of(self._term_ids[t], positions) for t in weights if t in self._term_ids}
+        total = np.zeros(len(positions))
+        for group in groups:
+            best = np.zeros(len(positions))
             for phrase, weight, whole in group:
-                if weight and (not whole or all(t in spans for t in phrase)):
-                    np.maximum(best, weight * self._phrase_scores(phrase, whole, spans, candidates), out=best)
+                present = [impacts[t] for t in dict.fromkeys(phrase) if t in impacts]
+                if not present or (whole and len(present) < len(set(phrase))):
+                    continue
+                score = np.sum(present, axis=0)
+                if whole:
+                    score[np.any(np.array(present) == 0, axis=0)] = 0.0
+                np.maximum(best, weight * score, out=best)
             total += best
-        if len(candidates) > k:
-            keep = np.argpartition(-total, k - 1)[:k]
-            candidates, total = candidates[keep], total[keep]
-        order = np.lexsort((candidates, -total))
-        return [(int(candidates[j]), float(total[j])) for j in order]
+        order = np.lexsort((positions, -total))[:k]
+        return [(int(positions[j]), float(total[j])) for j in order]
 
-    def _phrase_scores(
-        self, phrase: Sequence[str], whole: bool, spans: Mapping[str, tuple[int, int]], candidates: np.ndarray
-    ) -> np.ndarray:
-        """Sum of the phrase's term impacts per candidate; for a whole phrase, zero where a term is missing."""
-        scores = np.zeros(len(candidates), dtype=np.float64)
-        present = np.zeros(len(candidates), dtype=np.int32)
-        terms = [t for t in dict.fromkeys(phrase) if t in spans]
-        for term in terms:
-            start, end = spans[term]
-            where = np.searchsorted(candidates, self.postings.passages[start:end])
-            scores[where] += self._impacts[start:end]
-            present[where] += 1
-        if whole:
-            scores[present < len(terms)] = 0.0
-        return scores
+    def _search(self, terms: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
+        """Exact top-k over weighted terms with tier-bound pruning."""
+        a = self.arrays
+        tiers = [
+            (weight * float(a.tier_max[j]), j, weight)
+            for term, weight in terms
+            for j in range(int(a.term_tiers[term]), int(a.term_tiers[term + 1]))
+        ]
+        tiers.sort(key=lambda tier: tier[0], reverse=True)
+        # bounds[i]: the most any passage can still gain from tiers i, i + 1, ...
+        bounds = [*np.cumsum([bound for bound, _, _ in tiers][::-1])[::-1].tolist(), 0.0]
+        scores, seen = self._buffers()
+        found: list[np.ndarray] = []
+        count, threshold, i = 0, -math.inf, 0
+        try:
+            for i, (_, tier, weight) in enumerate(tiers):
+                if self._prunable and count >= k and bounds[i] < threshold:
+                    break  # no passage outside the candidates can reach the top k any more
+                start, end = int(a.tier_starts[tier]), int(a.tier_starts[tier + 1])
+                ids = a.passages[start:end]
+                scores[ids] += weight * a.impacts[start:end]
+                new = ids[seen[ids] == 0]
+                seen[new] = 1
+                found.append(new)
+                count += len(new)
+                if count >= k and self._prunable:
+                    threshold = _kth_largest(scores, np.concatenate(found) if len(found) > 1 else found[0], k)
+            else:
+                i = len(tiers)
+            candidates = np.concatenate(found) if found else np.zeros(0, np.int32)
+            result = scores[candidates]
+            if i < len(tiers):
+                candidates, result = self._finish(candidates, result, tiers[i:], bounds[i:], threshold, k)
+            keep = np.argpartition(-result, k - 1)[:k] if len(result) > k else np.arange(len(result))
+            order = keep[np.lexsort((candidates[keep], -result[keep]))]
+            return [(int(candidates[j]), float(result[j])) for j in order]
+        finally:
+            for ids in found:
+                scores[ids] = 0.0
+                seen[ids] = 0
 
-    def _precompute_impacts(self, k1: float, b: float) -> np.ndarray:
-        """Score contribution of every (term, passage) posting, computed once."""
-        p = self.postings
-        if self.size == 0:
-            return np.zeros(0)
-        avgdl = float(p.lengths.sum()) / self.size
-        tf = p.frequencies.astype(np.float64)
-        lengths = p.lengths[p.passages].astype(np.float64)
-        idf = np.repeat(self._idf, np.diff(p.offsets))
-        norm = k1 * (1 - b + b * lengths / avgdl) if avgdl else np.full_like(tf, k1 * (1 - b))
-        return idf * (tf * (k1 + 1) / (tf + norm))
+    def _finish(self, candidates, result, tiers, bounds, threshold, k):
+        """Complete the scores of the candidates that can still reach the top k."""
+        a = self.arrays
+        for step, (_, tier, weight) in enumerate(tiers):
+            alive = result + bounds[step] >= threshold
+            candidates, result = candidates[alive], result[alive]
+            if len(candidates) <= 0:
+                break
+            start, end = int(a.tier_starts[tier]), int(a.tier_starts[tier + 1])
+            ids = a.passages[start:end]
+            where = np.searchsorted(ids, candidates)
+            where[where >= len(ids)] = 0
+            hit = ids[where] == candidates
+            result = result + np.where(hit, weight * a.impacts[start:end][where], 0.0)
+            if len(result) >= k:
+                threshold = max(threshold, float(np.partition(result, len(result) - k)[len(result) - k]))
+        return candidates, result
+
+    def _impacts_of(self, term: int, positions: np.ndarray) -> np.ndarray:
+        """The term's impact in each of `positions` (0 where it does not occur)."""
+        a = self.arrays
+        out = np.zeros(len(positions))
+        for tier in range(int(a.term_tiers[term]), int(a.term_tiers[term + 1])):
+            start, end = int(a.tier_starts[tier]), int(a.tier_starts[tier + 1])
+            ids = a.passages[start:end]
+            where = np.searchsorted(ids, positions)
+            where[where >= len(ids)] = 0
+            hit = ids[where] == positions
+            out[hit] = a.impacts[start:end][where[hit]]
+        return out
+
+    def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's score accumulator and seen-marks (all zero between queries)."""
+        local = self._scratch
+        if getattr(local, "scores", None) is None:
+            local.scores = np.zeros(self.size, dtype=np.float64)
+            local.seen = np.zeros(self.size, dtype=np.uint8)
+        return local.scores, local.seen
 
 
-def _okapi_idf(document_frequencies: np.ndarray, size: int, epsilon: float) -> np.ndarray:
-    """BM25Okapi's IDF: log((N - df + 0.5) / (df + 0.5)), negatives floored to epsilon * mean."""
-    df = document_frequencies.astype(np.float64)
-    if len(df) == 0:
-        return df
-    idf = np.log(size - df + 0.5) - np.log(df + 0.5)
-    floor = epsilon * (math.fsum(idf.tolist()) / len(idf))
-    return np.where(idf < 0, floor, idf)
+def _kth_largest(scores: np.ndarray, ids: np.ndarray, k: int) -> float:
+    values = scores[ids]
+    return float(np.partition(values, len(values) - k)[len(values) - k])

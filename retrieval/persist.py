@@ -1,4 +1,4 @@
-"""Persist the index inside the knowledge store, so start-up loads arrays instead of re-tokenizing."""
+"""Persist the index beside the knowledge store, so start-up maps arrays instead of re-tokenizing."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import numpy as np
 import sqlite_utils
 
 from knowledge import store
+from knowledge.arrays import array_to_strings, strings_to_array
 from knowledge.passages import Passage
-from retrieval.index import BM25Index, Postings
+from retrieval.index import BM25Index, IndexArrays, build_arrays
 from retrieval.text import ANALYZER_VERSION, Analyzer
 from retrieval.vocabulary import Vocabulary
 
@@ -18,8 +19,8 @@ from retrieval.vocabulary import Vocabulary
 INDEX_VERSION = f"analyzer-{ANALYZER_VERSION}"
 
 
-def write_index(db: sqlite_utils.Database, passages: Sequence[Passage]) -> None:
-    """Tokenize every passage and store postings plus the word vocabulary (`IndexWriter`)."""
+def write_index(db: sqlite_utils.Database, passages: Sequence[Passage]) -> dict[str, np.ndarray]:
+    """Tokenize every passage (with its title and section) into the index's arrays (`IndexWriter`)."""
     analyzer = Analyzer()
     titles = {row["id"]: row["title"] for row in db["documents"].rows}
     corpus = []
@@ -32,33 +33,23 @@ def write_index(db: sqlite_utils.Database, passages: Sequence[Passage]) -> None:
             + analyzer.tokens(passage.text)
         )
         corpus.append([t.term for t in tokens])
-        for token in {(t.word, t.term) for t in tokens}:
-            words[token[0]] += 1
-            word_terms[token[0]] = token[1]
-    postings = Postings.from_tokens(corpus)
-    store.write_strings(db, "terms", postings.terms)
-    store.write_array(db, "offsets", postings.offsets)
-    store.write_array(db, "passages", postings.passages)
-    store.write_array(db, "frequencies", postings.frequencies)
-    store.write_array(db, "lengths", postings.lengths)
+        for word, term in {(t.word, t.term) for t in tokens}:
+            words[word] += 1
+            word_terms[word] = term
+    arrays = build_arrays(corpus).as_dict()
     vocabulary = sorted(words)
-    store.write_strings(db, "words", vocabulary)
-    store.write_strings(db, "word_terms", [word_terms[w] for w in vocabulary])
-    store.write_array(db, "word_counts", np.array([words[w] for w in vocabulary], dtype=np.int32))
+    arrays["words"] = strings_to_array(vocabulary)
+    arrays["word_terms"] = strings_to_array([word_terms[w] for w in vocabulary])
+    arrays["word_counts"] = np.array([words[w] for w in vocabulary], dtype=np.int32)
+    return arrays
 
 
 def load_index(kb_store: store.Store) -> tuple[BM25Index, Vocabulary]:
-    """The index and vocabulary persisted by `write_index`."""
-    postings = Postings(
-        terms=store.read_strings(kb_store, "terms"),
-        offsets=kb_store.array("offsets"),
-        passages=kb_store.array("passages"),
-        frequencies=kb_store.array("frequencies"),
-        lengths=kb_store.array("lengths"),
-    )
-    words = store.read_strings(kb_store, "words")
+    """The index and vocabulary written by `write_index`."""
+    arrays = IndexArrays.from_dict({name: kb_store.array(name) for name in IndexArrays.names()})
+    words = array_to_strings(kb_store.array("words"))
     vocabulary = Vocabulary(
-        dict(zip(words, store.read_strings(kb_store, "word_terms"), strict=True)),
+        dict(zip(words, array_to_strings(kb_store.array("word_terms")), strict=True)),
         dict(zip(words, kb_store.array("word_counts").tolist(), strict=True)),
     )
-    return BM25Index(postings), vocabulary
+    return BM25Index(arrays), vocabulary

@@ -12,6 +12,7 @@ import pytest
 import sqlite_utils
 
 import knowledge
+from knowledge.arrays import open_arrays
 from knowledge.build import BuildError, build, is_current
 from knowledge.document import DocumentError, parse_document
 from knowledge.folder import scan
@@ -82,7 +83,7 @@ def sha256(path: Path) -> str:
 
 def test_bundled_build_has_tables(bundled_db):
     db = sqlite_utils.Database(bundled_db)
-    assert set(db.table_names()) == {"documents", "passages", "meta", "arrays"}
+    assert set(db.table_names()) == {"documents", "passages", "meta"}
     db.close()
 
 
@@ -106,9 +107,16 @@ def test_bundled_build_document_row(bundled_db):
     assert rows == [(BUNDLED_ID, f"{BUNDLED_ID}.md", "Overcoming the Wrong Détente", count)]
 
 
-def test_bundled_build_stores_index_arrays(bundled_db):
-    names = {row[0] for row in query(bundled_db, "select name from arrays")}
-    assert {"terms", "offsets", "passages", "frequencies", "lengths", "words"} <= names
+def test_bundled_build_stores_index_arrays_in_the_sidecar_named_in_meta(bundled_db):
+    [(sidecar,)] = query(bundled_db, "select value from meta where key = 'arrays_file'")
+    arrays = open_arrays(bundled_db.with_name(sidecar))
+    assert {"terms", "tier_starts", "passages", "impacts", "words"} <= arrays.keys()
+
+
+def files_besides_the_store(db_path: Path) -> list[str]:
+    """Files in the store's folder other than the store, its lock and its current sidecar."""
+    [(sidecar,)] = query(db_path, "select value from meta where key = 'arrays_file'")
+    return sorted(set(os.listdir(db_path.parent)) - {db_path.name, f"{db_path.name}.lock", sidecar})
 
 
 def test_build_report_counts(folder, db_path, write_doc):
@@ -129,7 +137,7 @@ def test_build_leaves_no_temporary_file(folder, db_path, write_doc):
     write_doc("a.md")
     rebuild(folder, db_path)
     rebuild(folder, db_path)
-    assert os.listdir(db_path.parent) == ["kb.db"]
+    assert files_besides_the_store(db_path) == []
 
 
 def test_build_calls_progress(folder, db_path, write_doc):
@@ -143,7 +151,12 @@ def test_build_calls_progress(folder, db_path, write_doc):
 def test_build_passes_passages_to_index_writer(folder, db_path, write_doc):
     write_doc("a.md", "One.\n\nTwo.\n")
     seen = []
-    build(folder, db_path, version="v", write_index=lambda db, passages: seen.extend(p.text for p in passages))
+
+    def record(db, passages):
+        seen.extend(p.text for p in passages)
+        return {}
+
+    build(folder, db_path, version="v", write_index=record)
     assert seen == ["One.", "Two."]
 
 
@@ -264,14 +277,14 @@ def test_refused_build_leaves_no_temporary_file(folder, db_path, write_doc):
     write_doc("bad.md", raw="no front matter\n")
     with pytest.raises(BuildError):
         rebuild(folder, db_path)
-    assert os.listdir(db_path.parent) == ["kb.db"]
+    assert files_besides_the_store(db_path) == []
 
 
 def test_refused_first_build_creates_no_db(folder, db_path, write_doc):
     write_doc("bad.md", raw="---\ntitle: T\n---\n")
     with pytest.raises(BuildError):
         rebuild(folder, db_path)
-    assert os.listdir(db_path.parent) == []
+    assert set(os.listdir(db_path.parent)) <= {"kb.db.lock"}
 
 
 def test_failing_index_writer_keeps_previous_db(folder, db_path, write_doc):
@@ -285,7 +298,7 @@ def test_failing_index_writer_keeps_previous_db(folder, db_path, write_doc):
     with pytest.raises(RuntimeError, match="index failed"):
         build(folder, db_path, version="v", write_index=broken)
     assert sha256(db_path) == before
-    assert os.listdir(db_path.parent) == ["kb.db"]
+    assert files_besides_the_store(db_path) == []
 
 
 def test_missing_folder_raises_document_error(tmp_path, db_path):
