@@ -33,8 +33,9 @@ from knowledge.arrays import array_to_strings, strings_to_array
 K1 = 1.5
 B = 0.75
 EPSILON = 0.25
-# Size of a term's first (highest-impact) tier; later tiers double.
-FIRST_TIER = 256
+# Size of a term's first (highest-impact) tier; each later tier is TIER_GROWTH times larger.
+FIRST_TIER = 1024
+TIER_GROWTH = 4
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,9 @@ def _tiered(terms, term_of, passage_of, impacts, document_frequencies, idf, size
     term_starts = np.zeros(len(terms) + 1, dtype=np.int64)
     np.cumsum(document_frequencies, out=term_starts[1:])
     rank_in_term = np.arange(len(term_of)) - term_starts[term_of]
-    tier_in_term = np.floor(np.log2(rank_in_term / FIRST_TIER + 1)).astype(np.int64)
+    # Tier t holds ranks [FIRST_TIER * (G^t - 1) / (G - 1), FIRST_TIER * (G^(t+1) - 1) / (G - 1)).
+    scaled = rank_in_term * (TIER_GROWTH - 1) / FIRST_TIER + 1
+    tier_in_term = np.floor(np.log(scaled) / np.log(TIER_GROWTH) + 1e-9).astype(np.int64)
     order = np.lexsort((passage_of, tier_in_term, term_of))
     term_of, tier_in_term = term_of[order], tier_in_term[order]
     passage_of, impacts = passage_of[order], impacts[order]
@@ -237,35 +240,42 @@ class BM25Index:
         """Exact top-k over weighted terms with tier-bound pruning."""
         a = self.arrays
         tiers = [
-            (weight * float(a.tier_max[j]), j, weight)
-            for term, weight in terms
+            (weight * float(a.tier_max[j]), j, n)
+            for n, (term, weight) in enumerate(terms)
             for j in range(int(a.term_tiers[term]), int(a.term_tiers[term + 1]))
         ]
         tiers.sort(key=lambda tier: tier[0], reverse=True)
-        # bounds[i]: the most any passage can still gain from tiers i, i + 1, ...
-        bounds = [*np.cumsum([bound for bound, _, _ in tiers][::-1])[::-1].tolist(), 0.0]
+        # A passage sits in one tier per term, so what it can still gain is, per term, the
+        # bound of that term's next unvisited tier (tiers of a term come in falling order).
+        ahead = _Bounds(tiers, len(terms))
         scores, seen = self._buffers()
         found: list[np.ndarray] = []
-        count, threshold, i = 0, -math.inf, 0
+        count, threshold, visited = 0, -math.inf, 0
         try:
-            for i, (_, tier, weight) in enumerate(tiers):
-                if self._prunable and count >= k and bounds[i] < threshold:
+            for _, tier, n in tiers:
+                if self._prunable and count >= k and ahead.total() < threshold:
                     break  # no passage outside the candidates can reach the top k any more
                 start, end = int(a.tier_starts[tier]), int(a.tier_starts[tier + 1])
                 ids = a.passages[start:end]
-                scores[ids] += weight * a.impacts[start:end]
+                scores[ids] += terms[n][1] * a.impacts[start:end]
                 new = ids[seen[ids] == 0]
                 seen[new] = 1
                 found.append(new)
                 count += len(new)
-                if count >= k and self._prunable:
-                    threshold = _kth_largest(scores, np.concatenate(found) if len(found) > 1 else found[0], k)
-            else:
-                i = len(tiers)
+                ahead.visit(n)
+                visited += 1
+                if self._prunable and count >= k:
+                    threshold = _kth_largest(scores[np.concatenate(found)], k)
             candidates = np.concatenate(found) if found else np.zeros(0, np.int32)
             result = scores[candidates]
-            if i < len(tiers):
-                candidates, result = self._finish(candidates, result, tiers[i:], bounds[i:], threshold, k)
+            for _, tier, n in tiers[visited:]:
+                alive = result + ahead.total() >= threshold
+                candidates, result = candidates[alive], result[alive]
+                start, end = int(a.tier_starts[tier]), int(a.tier_starts[tier + 1])
+                result = result + terms[n][1] * _lookup(a.passages[start:end], a.impacts[start:end], candidates)
+                ahead.visit(n)
+                if len(result) >= k:
+                    threshold = max(threshold, _kth_largest(result, k))
             keep = np.argpartition(-result, k - 1)[:k] if len(result) > k else np.arange(len(result))
             order = keep[np.lexsort((candidates[keep], -result[keep]))]
             return [(int(candidates[j]), float(result[j])) for j in order]
@@ -274,35 +284,13 @@ class BM25Index:
                 scores[ids] = 0.0
                 seen[ids] = 0
 
-    def _finish(self, candidates, result, tiers, bounds, threshold, k):
-        """Complete the scores of the candidates that can still reach the top k."""
-        a = self.arrays
-        for step, (_, tier, weight) in enumerate(tiers):
-            alive = result + bounds[step] >= threshold
-            candidates, result = candidates[alive], result[alive]
-            if len(candidates) <= 0:
-                break
-            start, end = int(a.tier_starts[tier]), int(a.tier_starts[tier + 1])
-            ids = a.passages[start:end]
-            where = np.searchsorted(ids, candidates)
-            where[where >= len(ids)] = 0
-            hit = ids[where] == candidates
-            result = result + np.where(hit, weight * a.impacts[start:end][where], 0.0)
-            if len(result) >= k:
-                threshold = max(threshold, float(np.partition(result, len(result) - k)[len(result) - k]))
-        return candidates, result
-
     def _impacts_of(self, term: int, positions: np.ndarray) -> np.ndarray:
         """The term's impact in each of `positions` (0 where it does not occur)."""
         a = self.arrays
         out = np.zeros(len(positions))
         for tier in range(int(a.term_tiers[term]), int(a.term_tiers[term + 1])):
             start, end = int(a.tier_starts[tier]), int(a.tier_starts[tier + 1])
-            ids = a.passages[start:end]
-            where = np.searchsorted(ids, positions)
-            where[where >= len(ids)] = 0
-            hit = ids[where] == positions
-            out[hit] = a.impacts[start:end][where[hit]]
+            out += _lookup(a.passages[start:end], a.impacts[start:end], positions)
         return out
 
     def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
@@ -314,6 +302,30 @@ class BM25Index:
         return local.scores, local.seen
 
 
-def _kth_largest(scores: np.ndarray, ids: np.ndarray, k: int) -> float:
-    values = scores[ids]
+class _Bounds:
+    """Per query term, the bound of its next unvisited tier; their sum bounds any unseen gain."""
+
+    def __init__(self, tiers: list[tuple[float, int, int]], terms: int) -> None:
+        self._queues: list[list[float]] = [[] for _ in range(terms)]
+        for bound, _, n in reversed(tiers):  # lowest first, so the next bound is at the end
+            self._queues[n].append(bound)
+
+    def visit(self, n: int) -> None:
+        """Term `n`'s next tier has been visited."""
+        self._queues[n].pop()
+
+    def total(self) -> float:
+        return sum(queue[-1] for queue in self._queues if queue)
+
+
+def _lookup(ids: np.ndarray, impacts: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Impact of each of `positions` in one tier (sorted `ids`), 0 where absent."""
+    if len(ids) == 0 or len(positions) == 0:
+        return np.zeros(len(positions))
+    where = np.searchsorted(ids, positions)
+    where[where >= len(ids)] = 0
+    return np.where(ids[where] == positions, impacts[where], 0.0)
+
+
+def _kth_largest(values: np.ndarray, k: int) -> float:
     return float(np.partition(values, len(values) - k)[len(values) - k])

@@ -101,7 +101,7 @@ class KnowledgeBase:
         also answer (for a "more" button). `Answer.more` says whether another page exists.
         """
         query = self.parser.parse(question)
-        corrections = tuple((c.text, c.correction) for c in query.concepts if c.correction)
+        corrections = tuple(pair for c in query.concepts for pair in c.corrections)
         if not query.concepts:
             return Answer(question, (), (), Decline.NOTHING_TO_SEARCH, self.topics)
         hits = self._hits(query, max(top_k, CANDIDATES))

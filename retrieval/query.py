@@ -64,7 +64,7 @@ class Concept:
     phrases: tuple[Phrase, ...]
     weight: float  # how much it matters: smoothed IDF, highest for words the knowledge base lacks
     known: bool  # whether any of its phrases occurs in the knowledge base
-    correction: str | None = None  # the knowledge base's word a typo was repaired to
+    corrections: tuple[tuple[str, str], ...] = ()  # (word as typed, the knowledge base's word it was read as)
 
     def covered_by(self, terms: set[str]) -> bool:
         """Whether a text with these terms mentions this concept in any of its phrasings."""
@@ -127,14 +127,14 @@ class QueryParser:
                 continue
             own: Phrase = tuple(t.term for t, _ in group)
             phrases = (own, *tuple(p for p in self._synonyms.alternatives(own) if p != own))
-            corrections = [fix for _, fix in group if fix]
+            corrections = tuple((question[t.start : t.end], fix) for t, fix in group if fix)
             concepts.append(
                 Concept(
                     text=question[group[0][0].start : group[-1][0].end],
                     phrases=phrases,
                     weight=self._weight(phrases),
                     known=any(all(t in self.index for t in p) for p in phrases),
-                    correction=" ".join(corrections) or None,
+                    corrections=corrections,
                 )
             )
         return Query(question, tuple(_weigh_unknown(_dedupe(concepts), self._unknown_weight)))
