@@ -5,10 +5,25 @@ from __future__ import annotations
 from retrieval.answer import Answer, Decline
 
 CORRECTION = "(searched for “{fixed}” instead of “{original}”)"
+MORE_CORRECTIONS = "(and {count} more corrected words)"
+# Corrections shown at most, and the longest typed word quoted in one.
+MAX_CORRECTIONS = 3
+MAX_TYPED_CHARS = 40
 
 NOT_COVERED = "That is not in the knowledge base, so I won't guess."
 NOTHING_TO_SEARCH = "I couldn't find anything to search for in that. Ask about a topic in plain words."
 TOPICS_INTRO = "Topics it does cover:"
+
+
+def correction_lines(answer: Answer) -> list[str]:
+    """Lines saying which typed words were read as which known words, kept short."""
+    lines = [
+        CORRECTION.format(original=original[:MAX_TYPED_CHARS], fixed=fixed)
+        for original, fixed in answer.corrections[:MAX_CORRECTIONS]
+    ]
+    if len(answer.corrections) > MAX_CORRECTIONS:
+        lines.append(MORE_CORRECTIONS.format(count=len(answer.corrections) - MAX_CORRECTIONS))
+    return lines
 
 
 def decline_reason(answer: Answer) -> str:

@@ -26,9 +26,7 @@ def answer_html(answer: Answer, limit: int = MESSAGE_LIMIT) -> str:
     """The whole answer as one message; quotes that do not fit are left out, whole."""
     if not answer.answered:
         return declined_html(answer)
-    head = [
-        f"<i>{escape(texts.CORRECTION.format(original=o, fixed=f), quote=False)}</i>" for o, f in answer.corrections
-    ]
+    head = [f"<i>{escape(line, quote=False)}</i>" for line in texts.correction_lines(answer)]
     quotes = list(answer.quotes)
     while True:
         cited = _citations_of(quotes)

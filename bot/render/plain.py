@@ -16,8 +16,7 @@ def render_answer(answer: Answer, color: bool = False) -> str:
     if not answer.answered:
         return texts.declined_plain(answer)
     lines = []
-    for original, fixed in answer.corrections:
-        lines.append(texts.CORRECTION.format(original=original, fixed=fixed))
+    lines += texts.correction_lines(answer)
     for quote in answer.quotes:
         body = _emphasize(quote) if color else quote.text
         wrapped = textwrap.fill(body, WIDTH - 4, initial_indent="  “", subsequent_indent="   ", break_on_hyphens=False)
