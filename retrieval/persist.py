@@ -27,13 +27,13 @@ def write_index(db: sqlite_utils.Database, passages: Sequence[Passage]) -> dict[
     words: Counter[str] = Counter()
     word_terms: dict[str, str] = {}
     for passage in passages:
-        tokens = (
-            analyzer.tokens(titles[passage.document_id])
-            + analyzer.tokens(passage.section)
-            + analyzer.tokens(passage.text)
+        pairs = (
+            analyzer.word_terms(titles[passage.document_id])
+            + analyzer.word_terms(passage.section)
+            + analyzer.word_terms(passage.text)
         )
-        corpus.append([t.term for t in tokens])
-        for word, term in {(t.word, t.term) for t in tokens}:
+        corpus.append([term for _, term in pairs])
+        for word, term in set(pairs):
             words[word] += 1
             word_terms[word] = term
     arrays = build_arrays(corpus).as_dict()

@@ -23,6 +23,9 @@ _TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:-[^\W_]+)*")
 # Typographic characters users and documents write interchangeably with ASCII.
 _TRANSLATE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‑": "-"})
 
+# Distinct raw tokens remembered by `word_terms` before the memo starts afresh.
+CACHE_LIMIT = 1_000_000
+
 # Words next to which a lowercase "us" is the country, not the pronoun ("the us and russia").
 _COUNTRY_CONTEXT = frozenset("and eu russia russian europe european nato government policy".split())
 
@@ -70,6 +73,7 @@ class Analyzer:
     def __init__(self, stop_words: frozenset[str] = STOP_WORDS) -> None:
         self._stop_words = stop_words
         self._stem = lru_cache(maxsize=200_000)(Stemmer.Stemmer("english").stemWord)
+        self._cache: dict[str, list[tuple[str, str]]] = {}
 
     def stem(self, word: str) -> str:
         """Stem one folded word."""
@@ -79,38 +83,62 @@ class Analyzer:
         """All non-stop-word tokens of `text` with their offsets in the original text."""
         result: list[Token] = []
         matches = list(_TOKEN.finditer(text))
+        raws = [m.group() for m in matches]
         for i, match in enumerate(matches):
-            parts = match.group().replace(".", "").split("-")
-            if len(parts) > 1:  # "us-eu", "US-Russia"
-                parts = ["USA" if part.lower() == "us" else part for part in parts]
-            elif parts[0].lower() == "us" and _means_united_states(parts[0], matches, i):
-                parts = ["USA"]
-            offset = match.start()
-            for part in parts:
-                self._add(result, part, offset, offset + len(part))
-                offset += len(part) + 1
-            if len(parts) > 1:
-                # "cease-fire" is also found as "ceasefire".
-                self._add(result, "".join(parts), match.start(), match.end(), compound=True)
+            start = match.start()
+            pieces = self._pieces(raws, i)
+            if len(pieces) == 1:
+                result += [Token(start, match.end(), word, term) for word, term in pieces[0][1]]
+                continue
+            for part, analyzed in pieces[:-1]:
+                result += [Token(start, start + len(part), word, term) for word, term in analyzed]
+                start += len(part) + 1
+            result += [Token(match.start(), match.end(), w, t, compound=True) for w, t in pieces[-1][1]]
+        return result
+
+    def word_terms(self, text: str) -> list[tuple[str, str]]:
+        """(folded word, term) of every token, as `tokens` gives them, without offsets (fast)."""
+        raws = _TOKEN.findall(text)
+        cache = self._cache
+        result = []
+        for i, raw in enumerate(raws):
+            pairs = cache.get(raw)
+            if pairs is None or raw.lower() == "us":
+                pairs = [pair for _, analyzed in self._pieces(raws, i) for pair in analyzed]
+                if raw.lower() != "us":
+                    if len(cache) > CACHE_LIMIT:
+                        cache.clear()
+                    cache[raw] = pairs
+            result += pairs
         return result
 
     def terms(self, text: str) -> list[str]:
         """The index terms of `text`, in order."""
-        return [token.term for token in self.tokens(text)]
+        return [term for _, term in self.word_terms(text)]
 
-    def _add(self, result: list[Token], raw: str, start: int, end: int, compound: bool = False) -> None:
+    def _pieces(self, raws: list[str], i: int) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Token `raws[i]` analyzed: one (part, [(word, term, compound)]) per hyphen part, plus the joined form."""
+        parts = raws[i].replace(".", "").split("-")
+        if len(parts) > 1:  # "us-eu", "US-Russia"
+            parts = ["USA" if part.lower() == "us" else part for part in parts]
+            pieces = [(part, self._analyze(part)) for part in parts]
+            # "cease-fire" is also found as "ceasefire".
+            return [*pieces, ("".join(parts), self._analyze("".join(parts)))]
+        if parts[0].lower() == "us" and _means_united_states(parts[0], raws, i):
+            parts = ["USA"]
+        return [(parts[0], self._analyze(parts[0]))]
+
+    def _analyze(self, raw: str) -> list[tuple[str, str]]:
         word = fold(raw)
-        if word in self._stop_words:
-            return
-        result.append(Token(start, end, word, self._stem(word), compound))
+        return [] if word in self._stop_words else [(word, self._stem(word))]
 
 
-def _means_united_states(word: str, matches: list[re.Match[str]], i: int) -> bool:
+def _means_united_states(word: str, raws: list[str], i: int) -> bool:
     """Whether "US"/"us" at `matches[i]` names the United States rather than "us" the pronoun.
 
     Uppercase always does; lowercase only beside words that make it a place, since
     people type "the us and russia" in chat as often as "the U.S.".
     """
-    before = matches[i - 1].group().lower() if i > 0 else ""
-    after = matches[i + 1].group().lower() if i + 1 < len(matches) else ""
+    before = raws[i - 1].lower() if i > 0 else ""
+    after = raws[i + 1].lower() if i + 1 < len(raws) else ""
     return word == "US" or before == "the" or after in _COUNTRY_CONTEXT

@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from retrieval.text import Analyzer, fold
 
 analyzer = Analyzer()
@@ -42,3 +45,14 @@ def test_token_offsets_point_into_the_original_text():
 def test_empty_and_symbol_only_text_has_no_terms():
     assert analyzer.terms("") == []
     assert analyzer.terms("?!… — 🙂") == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aUsS.-’' é1\nxyzTheus")), max_size=40) | st.text(max_size=40))
+def test_the_fast_path_gives_the_same_terms_as_tokens(text):
+    assert analyzer.word_terms(text) == [(t.word, t.term) for t in analyzer.tokens(text)]
+
+
+def test_a_dotted_acronym_is_highlighted_whole():
+    text = "the U.S. policy"
+    assert [text[t.start : t.end] for t in analyzer.tokens(text)] == ["U.S.", "policy"]
