@@ -4,13 +4,14 @@ rank-bm25 scans every passage in Python for every query term. This index precomp
 (term, passage) score contribution ("impact", float64, with BM25Okapi's IDF, epsilon floor,
 k1 and b) and answers top-k queries with MaxScore-style dynamic pruning:
 
-- Each term's postings are split into tiers by impact (the best FIRST_TIER postings, then
-  tiers doubling in size), each tier sorted by passage. A tier's largest impact bounds what
-  any passage in it can gain from the term.
+- Each term's postings are ordered by falling impact and split into tiers (the best
+  FIRST_TIER postings, then tiers TIER_GROWTH times larger). A tier's first impact bounds
+  what any passage in it, or a later tier, can gain from the term.
 - Tiers are visited from the highest bound down and their passages scored in a dense
   accumulator. Once the bounds of all unvisited tiers add up to less than the k-th best
-  score so far, no unseen passage can enter the top k: the remaining tiers are only
-  searched (binary search per tier) for the few candidates that can still make it.
+  score so far, no unseen passage can enter the top k: the rest of each term is only
+  looked up (binary search in a passage-ordered copy) for the candidates that can still
+  make it.
 
 So a common word found in most passages costs little, and results equal
 `BM25Okapi(corpus).get_scores(query)`'s top k (up to exact ties, broken by position)
@@ -21,9 +22,10 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -36,6 +38,8 @@ EPSILON = 0.25
 # Size of a term's first (highest-impact) tier; each later tier is TIER_GROWTH times larger.
 FIRST_TIER = 1024
 TIER_GROWTH = 4
+# Passages inverted at a time while building.
+CHUNK = 50_000
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,10 @@ class IndexArrays:
     term_tiers: np.ndarray  # int64, len(terms) + 1: tiers of term i are [term_tiers[i], term_tiers[i + 1])
     tier_starts: np.ndarray  # int64, tiers + 1: postings of tier j are [tier_starts[j], tier_starts[j + 1])
     tier_max: np.ndarray  # float64, the largest impact in each tier
-    passages: np.ndarray  # int32, passage positions, ascending within a tier
+    passages: np.ndarray  # int32, passage positions, by falling impact within a term
     impacts: np.ndarray  # float64, each posting's score contribution
+    doc_passages: np.ndarray  # int32, the same postings per term in passage order, for lookups
+    doc_postings: np.ndarray  # int32, where each of those sits in `passages` / `impacts`
     document_frequencies: np.ndarray  # int32, per term
     idf: np.ndarray  # float64, per term, BM25Okapi's
     size: int  # passages in the corpus
@@ -61,6 +67,8 @@ class IndexArrays:
             "tier_max": self.tier_max,
             "passages": self.passages,
             "impacts": self.impacts,
+            "doc_passages": self.doc_passages,
+            "doc_postings": self.doc_postings,
             "document_frequencies": self.document_frequencies,
             "idf": self.idf,
             "size": np.array([self.size], dtype=np.int64),
@@ -69,7 +77,8 @@ class IndexArrays:
     @classmethod
     def from_dict(cls, arrays: Mapping[str, np.ndarray]) -> IndexArrays:
         """The inverse of `as_dict`."""
-        names = ("term_tiers", "tier_starts", "tier_max", "passages", "impacts", "document_frequencies", "idf")
+        names = ("term_tiers", "tier_starts", "tier_max", "passages", "impacts", "doc_passages", "doc_postings")
+        names += ("document_frequencies", "idf")
         return cls(array_to_strings(arrays["terms"]), *(arrays[name] for name in names), int(arrays["size"][0]))
 
     @staticmethod
@@ -91,24 +100,38 @@ class IndexArrays:
 def build_arrays(
     corpus: Iterable[Sequence[str]], k1: float = K1, b: float = B, epsilon: float = EPSILON
 ) -> IndexArrays:
-    """Invert tokenized passages (position in `corpus` = passage position) into tiered postings."""
-    vocabulary: dict[str, int] = {}
-    term_ids: list[np.ndarray] = []
+    """Invert tokenized passages (position in `corpus` = passage position) into tiered postings.
+
+    Works through the corpus CHUNK passages at a time with numpy, so a million passages
+    index in seconds and the memory peak stays near the size of the postings themselves.
+    """
+    ids: defaultdict[str, int] = defaultdict()
+    ids.default_factory = ids.__len__  # a new token gets the next id
     lengths: list[int] = []
+    pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    chunk: list[Sequence[str]] = []
     for tokens in corpus:
-        lengths.append(len(tokens))
-        term_ids.append(np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in tokens), np.int64, len(tokens)))
+        chunk.append(tokens)
+        if len(chunk) == CHUNK:
+            pieces.append(_count_chunk(chunk, len(lengths), ids))
+            lengths += map(len, chunk)
+            chunk = []
+    if chunk:
+        pieces.append(_count_chunk(chunk, len(lengths), ids))
+        lengths += map(len, chunk)
     size = len(lengths)
-    flat = np.concatenate(term_ids) if term_ids else np.zeros(0, np.int64)
-    owner = np.repeat(np.arange(size, dtype=np.int64), lengths)
-    # One entry per (term, passage) with its term frequency, sorted by term then passage.
-    keys, frequencies = np.unique(flat * max(size, 1) + owner, return_counts=True)
-    term_of, passage_of = np.divmod(keys, max(size, 1))
-    # Renumber terms alphabetically so the arrays do not depend on corpus order.
-    terms = sorted(vocabulary)
-    rank = np.empty(len(terms), dtype=np.int64)
-    rank[[vocabulary[t] for t in terms]] = np.arange(len(terms))
+    term_of = np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0, np.int32)
+    passage_of = np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int32)
+    frequencies = np.concatenate([p[2] for p in pieces]) if pieces else np.zeros(0, np.int32)
+    del pieces
+    # Number terms alphabetically, so the arrays do not depend on corpus order.
+    terms = sorted(ids)
+    rank = np.empty(len(terms), dtype=np.int32)
+    rank[[ids[t] for t in terms]] = np.arange(len(terms), dtype=np.int32)
     term_of = rank[term_of]
+    by_term = np.argsort(term_of, kind="stable")  # stable: passages stay ascending per term
+    term_of, passage_of, frequencies = term_of[by_term], passage_of[by_term], frequencies[by_term]
+    del by_term
     document_frequencies = np.bincount(term_of, minlength=len(terms)).astype(np.int32)
     idf = okapi_idf(document_frequencies, size, epsilon)
     doc_lengths = np.asarray(lengths, dtype=np.float64)
@@ -119,29 +142,46 @@ def build_arrays(
     return _tiered(terms, term_of, passage_of, impacts, document_frequencies, idf, size)
 
 
+def _count_chunk(
+    chunk: list[Sequence[str]], first: int, ids: defaultdict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term id, passage, frequency) of every distinct term of each passage in `chunk`."""
+    counts = np.fromiter(map(len, chunk), np.int64, len(chunk))
+    flat = np.fromiter(map(ids.__getitem__, chain.from_iterable(chunk)), np.int64, int(counts.sum()))
+    owner = np.repeat(np.arange(len(chunk), dtype=np.int64), counts)
+    keys, frequencies = np.unique(flat * len(chunk) + owner, return_counts=True)
+    term_of, local = np.divmod(keys, len(chunk))
+    return term_of.astype(np.int32), (local + first).astype(np.int32), frequencies.astype(np.int32)
+
+
 def _tiered(terms, term_of, passage_of, impacts, document_frequencies, idf, size) -> IndexArrays:
-    """Sort postings into impact tiers per term, each tier by passage."""
-    by_impact = np.lexsort((passage_of, -impacts, term_of))
-    term_of, passage_of, impacts = term_of[by_impact], passage_of[by_impact], impacts[by_impact]
+    """Order each term's postings by falling impact and cut them into tiers.
+
+    The postings arrive grouped by term and ascending by passage: that order is kept
+    as the lookup copy (`doc_passages`), with where each posting went (`doc_postings`).
+    """
+    by_impact = np.lexsort((-impacts, term_of))  # stable: ties stay in passage order
+    doc_postings = np.empty(len(by_impact), dtype=np.int32)
+    doc_postings[by_impact] = np.arange(len(by_impact), dtype=np.int32)
+    doc_passages = passage_of
+    passage_of, impacts = passage_of[by_impact], impacts[by_impact]
+    del by_impact
     term_starts = np.zeros(len(terms) + 1, dtype=np.int64)
     np.cumsum(document_frequencies, out=term_starts[1:])
-    rank_in_term = np.arange(len(term_of)) - term_starts[term_of]
-    # Tier t holds ranks [FIRST_TIER * (G^t - 1) / (G - 1), FIRST_TIER * (G^(t+1) - 1) / (G - 1)).
-    scaled = rank_in_term * (TIER_GROWTH - 1) / FIRST_TIER + 1
-    tier_in_term = np.floor(np.log(scaled) / np.log(TIER_GROWTH) + 1e-9).astype(np.int64)
-    order = np.lexsort((passage_of, tier_in_term, term_of))
-    term_of, tier_in_term = term_of[order], tier_in_term[order]
-    passage_of, impacts = passage_of[order], impacts[order]
-    boundary = np.ones(len(term_of), dtype=bool)
-    boundary[1:] = (term_of[1:] != term_of[:-1]) | (tier_in_term[1:] != tier_in_term[:-1])
-    tier_starts = np.append(np.flatnonzero(boundary), len(term_of)).astype(np.int64)
-    tier_term = term_of[tier_starts[:-1]]
-    term_tiers = np.zeros(len(terms) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(tier_term, minlength=len(terms)), out=term_tiers[1:])
+    # Tier t of a term holds its impact ranks [F (G^t - 1) / (G - 1), F (G^(t+1) - 1) / (G - 1)).
+    tier_sizes = FIRST_TIER * TIER_GROWTH ** np.arange(64, dtype=np.float64)
+    tier_ends = np.cumsum(tier_sizes)
+    tier_starts, term_tiers = [0], [0]
+    for df, start in zip(document_frequencies.tolist(), term_starts[:-1].tolist(), strict=True):
+        cuts = [start + int(end) for end in tier_ends[: int(np.searchsorted(tier_ends, df))]]
+        tier_starts += [*cuts, start + df] if df else []
+        term_tiers.append(len(tier_starts) - 1)
+    tier_starts = np.asarray(tier_starts, dtype=np.int64)
     tier_max = np.maximum.reduceat(impacts, tier_starts[:-1]) if len(impacts) else np.zeros(0)
     return IndexArrays(
-        terms, term_tiers, tier_starts, tier_max.astype(np.float64), passage_of.astype(np.int32),
-        impacts.astype(np.float64), document_frequencies, idf, size,
+        terms, np.asarray(term_tiers, dtype=np.int64), tier_starts, tier_max.astype(np.float64),
+        passage_of.astype(np.int32), impacts.astype(np.float64), doc_passages.astype(np.int32),
+        doc_postings, document_frequencies, idf, size,
     )  # fmt: skip
 
 
@@ -248,9 +288,11 @@ class BM25Index:
         # A passage sits in one tier per term, so what it can still gain is, per term, the
         # bound of that term's next unvisited tier (tiers of a term come in falling order).
         ahead = _Bounds(tiers, len(terms))
+        # Per term, where its unvisited postings start (tiers are contiguous per term).
+        unvisited = [int(a.tier_starts[a.term_tiers[term]]) for term, _ in terms]
         scores, seen = self._buffers()
         found: list[np.ndarray] = []
-        count, threshold, visited = 0, -math.inf, 0
+        count, threshold = 0, -math.inf
         try:
             for _, tier, n in tiers:
                 if self._prunable and count >= k and ahead.total() < threshold:
@@ -263,17 +305,18 @@ class BM25Index:
                 found.append(new)
                 count += len(new)
                 ahead.visit(n)
-                visited += 1
+                unvisited[n] = end
                 if self._prunable and count >= k:
                     threshold = _kth_largest(scores[np.concatenate(found)], k)
             candidates = np.concatenate(found) if found else np.zeros(0, np.int32)
             result = scores[candidates]
-            for _, tier, n in tiers[visited:]:
+            # The terms not fully visited: look the candidates up in what is left of each.
+            for n in ahead.pending():
                 alive = result + ahead.total() >= threshold
                 candidates, result = candidates[alive], result[alive]
-                start, end = int(a.tier_starts[tier]), int(a.tier_starts[tier + 1])
-                result = result + terms[n][1] * _lookup(a.passages[start:end], a.impacts[start:end], candidates)
-                ahead.visit(n)
+                term, weight = terms[n]
+                result = result + weight * self._impacts_of(term, candidates, unvisited[n])
+                ahead.finish(n)
                 if len(result) >= k:
                     threshold = max(threshold, _kth_largest(result, k))
             keep = np.argpartition(-result, k - 1)[:k] if len(result) > k else np.arange(len(result))
@@ -284,14 +327,22 @@ class BM25Index:
                 scores[ids] = 0.0
                 seen[ids] = 0
 
-    def _impacts_of(self, term: int, positions: np.ndarray) -> np.ndarray:
-        """The term's impact in each of `positions` (0 where it does not occur)."""
+    def _impacts_of(self, term: int, positions: np.ndarray, after: int | None = None) -> np.ndarray:
+        """The term's impact in each of `positions` (0 where absent); with `after`, only
+        from postings at or beyond that offset of the tiered arrays (the unvisited tiers)."""
         a = self.arrays
-        out = np.zeros(len(positions))
-        for tier in range(int(a.term_tiers[term]), int(a.term_tiers[term + 1])):
-            start, end = int(a.tier_starts[tier]), int(a.tier_starts[tier + 1])
-            out += _lookup(a.passages[start:end], a.impacts[start:end], positions)
-        return out
+        start = int(a.tier_starts[a.term_tiers[term]])
+        end = start + int(a.document_frequencies[term])
+        ids = a.doc_passages[start:end]
+        if len(ids) == 0 or len(positions) == 0:
+            return np.zeros(len(positions))
+        where = np.searchsorted(ids, positions)
+        where[where >= len(ids)] = 0
+        posting = a.doc_postings[start:end][where]
+        hit = ids[where] == positions
+        if after is not None:
+            hit &= posting >= after
+        return np.where(hit, a.impacts[posting], 0.0)
 
     def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's score accumulator and seen-marks (all zero between queries)."""
@@ -314,17 +365,16 @@ class _Bounds:
         """Term `n`'s next tier has been visited."""
         self._queues[n].pop()
 
+    def finish(self, n: int) -> None:
+        """All of term `n` has been accounted for."""
+        self._queues[n].clear()
+
+    def pending(self) -> list[int]:
+        """Terms with unvisited tiers, the highest next bound first."""
+        return sorted((n for n, q in enumerate(self._queues) if q), key=lambda n: self._queues[n][-1], reverse=True)
+
     def total(self) -> float:
         return sum(queue[-1] for queue in self._queues if queue)
-
-
-def _lookup(ids: np.ndarray, impacts: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Impact of each of `positions` in one tier (sorted `ids`), 0 where absent."""
-    if len(ids) == 0 or len(positions) == 0:
-        return np.zeros(len(positions))
-    where = np.searchsorted(ids, positions)
-    where[where >= len(ids)] = 0
-    return np.where(ids[where] == positions, impacts[where], 0.0)
 
 
 def _kth_largest(values: np.ndarray, k: int) -> float:
