@@ -24,7 +24,7 @@ import math
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from itertools import chain
 
 import numpy as np
@@ -60,41 +60,19 @@ class IndexArrays:
 
     def as_dict(self) -> dict[str, np.ndarray]:
         """Name -> array, for `knowledge.arrays.write_arrays`."""
-        return {
-            "terms": strings_to_array(self.terms),
-            "term_tiers": self.term_tiers,
-            "tier_starts": self.tier_starts,
-            "tier_max": self.tier_max,
-            "passages": self.passages,
-            "impacts": self.impacts,
-            "doc_passages": self.doc_passages,
-            "doc_postings": self.doc_postings,
-            "document_frequencies": self.document_frequencies,
-            "idf": self.idf,
-            "size": np.array([self.size], dtype=np.int64),
-        }
+        arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("terms", "size")}
+        return {**arrays, "terms": strings_to_array(self.terms), "size": np.array([self.size], dtype=np.int64)}
 
     @classmethod
     def from_dict(cls, arrays: Mapping[str, np.ndarray]) -> IndexArrays:
         """The inverse of `as_dict`."""
-        names = ("term_tiers", "tier_starts", "tier_max", "passages", "impacts", "doc_passages", "doc_postings")
-        names += ("document_frequencies", "idf")
-        return cls(array_to_strings(arrays["terms"]), *(arrays[name] for name in names), int(arrays["size"][0]))
+        given = {f.name: arrays[f.name] for f in fields(cls) if f.name not in ("terms", "size")}
+        return cls(terms=array_to_strings(arrays["terms"]), size=int(arrays["size"][0]), **given)
 
-    @staticmethod
-    def names() -> tuple[str, ...]:
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
         """The array names `as_dict` writes."""
-        return (
-            "terms",
-            "term_tiers",
-            "tier_starts",
-            "tier_max",
-            "passages",
-            "impacts",
-            "document_frequencies",
-            "idf",
-            "size",
-        )
+        return tuple(f.name for f in fields(cls))
 
 
 def build_arrays(
