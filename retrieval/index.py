@@ -38,6 +38,8 @@ EPSILON = 0.25
 # Size of a term's first (highest-impact) tier; each later tier is TIER_GROWTH times larger.
 FIRST_TIER = 1024
 TIER_GROWTH = 4
+# Passages scored exactly to set the floor the k-th best score cannot be under.
+FLOOR_SAMPLE = 256
 # Passages inverted at a time while building.
 CHUNK = 50_000
 
@@ -255,48 +257,50 @@ class BM25Index:
         return [(int(positions[j]), float(total[j])) for j in order]
 
     def _search(self, terms: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
-        """Exact top-k over weighted terms with tier-bound pruning."""
+        """Exact top-k over weighted terms, visiting as few postings as the bounds allow.
+
+        1. Scatter each term's first (best) tier, and score the most promising passages
+           exactly: the k-th best exact score is a floor the final k-th best cannot be under.
+        2. While a passage seen nowhere yet could still beat that floor (the sum of each
+           term's next-tier bound is above it), scatter the tier that lowers that sum most
+           per posting, and raise the floor again.
+        3. Complete the seen passages that can still make it, term by term, by lookup.
+        """
         a = self.arrays
-        tiers = [
-            (weight * float(a.tier_max[j]), j, n)
-            for n, (term, weight) in enumerate(terms)
-            for j in range(int(a.term_tiers[term]), int(a.term_tiers[term + 1]))
-        ]
-        tiers.sort(key=lambda tier: tier[0], reverse=True)
-        # A passage sits in one tier per term, so what it can still gain is, per term, the
-        # bound of that term's next unvisited tier (tiers of a term come in falling order).
-        ahead = _Bounds(tiers, len(terms))
-        # Per term, where its unvisited postings start (tiers are contiguous per term).
-        unvisited = [int(a.tier_starts[a.term_tiers[term]]) for term, _ in terms]
+        plan = [_TermTiers(a, term, weight) for term, weight in terms]
         scores, seen = self._buffers()
         found: list[np.ndarray] = []
-        count, threshold = 0, -math.inf
+
+        def visit(tiers: _TermTiers) -> None:
+            start, end = tiers.advance()
+            ids = a.passages[start:end]
+            scores[ids] += tiers.weight * a.impacts[start:end]
+            new = ids[seen[ids] == 0]
+            seen[new] = 1
+            found.append(new)
+
         try:
-            for _, tier, n in tiers:
-                if self._prunable and count >= k and ahead.total() < threshold:
+            for tiers in plan:
+                visit(tiers)
+            floor, floored_at = -math.inf, 0
+            while True:
+                candidates = np.concatenate(found)
+                if self._prunable and len(candidates) >= max(k, 2 * floored_at):  # worth refreshing
+                    floor = max(floor, self._exact_floor(plan, candidates, scores[candidates], k))
+                    floored_at = len(candidates)
+                left = [t for t in plan if not t.done]
+                if not left or (self._prunable and len(candidates) >= k and sum(t.bound for t in left) < floor):
                     break  # no passage outside the candidates can reach the top k any more
-                start, end = int(a.tier_starts[tier]), int(a.tier_starts[tier + 1])
-                ids = a.passages[start:end]
-                scores[ids] += terms[n][1] * a.impacts[start:end]
-                new = ids[seen[ids] == 0]
-                seen[new] = 1
-                found.append(new)
-                count += len(new)
-                ahead.visit(n)
-                unvisited[n] = end
-                if self._prunable and count >= k:
-                    threshold = _kth_largest(scores[np.concatenate(found)], k)
-            candidates = np.concatenate(found) if found else np.zeros(0, np.int32)
+                visit(max(left, key=_TermTiers.gain_per_posting))
+            candidates = np.sort(candidates)  # sorted keys make each binary search start where the last ended
             result = scores[candidates]
-            # The terms not fully visited: look the candidates up in what is left of each.
-            for n in ahead.pending():
-                alive = result + ahead.total() >= threshold
+            pending = sorted((t for t in plan if not t.done), key=lambda t: t.bound, reverse=True)
+            for i, tiers in enumerate(pending):
+                alive = result + sum(t.bound for t in pending[i:]) >= floor
                 candidates, result = candidates[alive], result[alive]
-                term, weight = terms[n]
-                result = result + weight * self._impacts_of(term, candidates, unvisited[n])
-                ahead.finish(n)
+                result = result + tiers.weight * self._impacts_of(tiers.term, candidates, tiers.visited_end)
                 if len(result) >= k:
-                    threshold = max(threshold, _kth_largest(result, k))
+                    floor = max(floor, _kth_largest(result, k))
             keep = np.argpartition(-result, k - 1)[:k] if len(result) > k else np.arange(len(result))
             order = keep[np.lexsort((candidates[keep], -result[keep]))]
             return [(int(candidates[j]), float(result[j])) for j in order]
@@ -304,6 +308,13 @@ class BM25Index:
             for ids in found:
                 scores[ids] = 0.0
                 seen[ids] = 0
+
+    def _exact_floor(self, plan: list[_TermTiers], candidates: np.ndarray, partial: np.ndarray, k: int) -> float:
+        """The k-th best exact score among the candidates with the best partial scores."""
+        if len(candidates) > FLOOR_SAMPLE:
+            candidates = np.sort(candidates[np.argpartition(-partial, FLOOR_SAMPLE - 1)[:FLOOR_SAMPLE]])
+        exact = sum(t.weight * self._impacts_of(t.term, candidates) for t in plan)
+        return _kth_largest(exact, k)
 
     def _impacts_of(self, term: int, positions: np.ndarray, after: int | None = None) -> np.ndarray:
         """The term's impact in each of `positions` (0 where absent); with `after`, only
@@ -331,28 +342,38 @@ class BM25Index:
         return local.scores, local.seen
 
 
-class _Bounds:
-    """Per query term, the bound of its next unvisited tier; their sum bounds any unseen gain."""
+class _TermTiers:
+    """One query term's tiers, and how far the search has visited them."""
 
-    def __init__(self, tiers: list[tuple[float, int, int]], terms: int) -> None:
-        self._queues: list[list[float]] = [[] for _ in range(terms)]
-        for bound, _, n in reversed(tiers):  # lowest first, so the next bound is at the end
-            self._queues[n].append(bound)
+    def __init__(self, arrays: IndexArrays, term: int, weight: float) -> None:
+        self.term, self.weight = term, weight
+        first, last = int(arrays.term_tiers[term]), int(arrays.term_tiers[term + 1])
+        self._starts = arrays.tier_starts[first : last + 1].tolist()
+        self._bounds = [weight * b for b in arrays.tier_max[first:last].tolist()]
+        self._next = 0
+        self.visited_end = self._starts[0]  # postings before this offset have been scattered
 
-    def visit(self, n: int) -> None:
-        """Term `n`'s next tier has been visited."""
-        self._queues[n].pop()
+    @property
+    def done(self) -> bool:
+        return self._next == len(self._bounds)
 
-    def finish(self, n: int) -> None:
-        """All of term `n` has been accounted for."""
-        self._queues[n].clear()
+    @property
+    def bound(self) -> float:
+        """The most an unvisited posting of this term can add (0 when all are visited)."""
+        return 0.0 if self.done else self._bounds[self._next]
 
-    def pending(self) -> list[int]:
-        """Terms with unvisited tiers, the highest next bound first."""
-        return sorted((n for n, q in enumerate(self._queues) if q), key=lambda n: self._queues[n][-1], reverse=True)
+    def gain_per_posting(self) -> float:
+        """How much visiting the next tier lowers the bound, per posting it costs."""
+        after = self._bounds[self._next + 1] if self._next + 1 < len(self._bounds) else 0.0
+        size = self._starts[self._next + 1] - self._starts[self._next]
+        return (self.bound - after) / size
 
-    def total(self) -> float:
-        return sum(queue[-1] for queue in self._queues if queue)
+    def advance(self) -> tuple[int, int]:
+        """Visit the next tier; returns its posting range."""
+        start, end = self._starts[self._next], self._starts[self._next + 1]
+        self._next += 1
+        self.visited_end = end
+        return start, end
 
 
 def _kth_largest(values: np.ndarray, k: int) -> float:
