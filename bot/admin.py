@@ -46,9 +46,13 @@ async def reload_and_describe(live: LiveKnowledgeBase) -> str:
         report = await live.reload()
     except ReloadBusy:
         return texts.RELOAD_BUSY
+    except BuildError as exc:
+        logger.warning("Reload failed: %s", exc)
+        problems = [f"• {problem}" for problem in exc.problems]
+        return texts.RELOAD_FAILED.format(reason=texts.within(problems, texts.RELOAD_REASON_CHARS))
     except RELOAD_FAILURES as exc:
         logger.warning("Reload failed: %s", exc)
-        return texts.RELOAD_FAILED.format(reason=exc)
+        return texts.RELOAD_FAILED.format(reason=str(exc)[: texts.RELOAD_REASON_CHARS])
     outcome = texts.RELOAD_DONE.format(
         seconds=report.seconds,
         documents=report.documents,

@@ -61,7 +61,13 @@ def build_application(settings: Settings, kb: KnowledgeBase, rate_limiter: bool 
     builder = (
         ApplicationBuilder()
         .token(settings.token or "")
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                allow_sending_without_reply=True,  # a question deleted meanwhile still gets its answer
+            )
+        )
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(_post_init)
     )
@@ -135,4 +141,3 @@ def run(settings: Settings) -> None:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
         raise SettingsError("Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN with @BotFather") from None
-

@@ -8,15 +8,18 @@ passage id. Every press gets an answer, including forged, stale and expired butt
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.render.html import answer_html, passage_html
 from bot.services import services
 from retrieval.answer import Answer, Decline
+
+logger = logging.getLogger(__name__)
 
 _MORE, _SOURCE = "m", "s"
 MAX_PAGE = 50
@@ -51,7 +54,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind, _, rest = (query.data or "").partition("|")
     if kind == _MORE:
         key, _, page = rest.partition("|")
-        if page.isdigit() and 0 < int(page) <= MAX_PAGE:
+        if page.isdecimal() and page.isascii() and 0 < int(page) <= MAX_PAGE:
             await _show_more(update, context, key, int(page))
             return
     elif kind == _SOURCE and rest:
@@ -74,9 +77,8 @@ async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, key: st
     await query.answer()
     try:
         await query.edit_message_text(answer_html(answer), reply_markup=answer_keyboard(answer, key, page))
-    except BadRequest as exc:  # pressed twice: the message already shows this page
-        if "not modified" not in str(exc).lower():
-            raise
+    except TelegramError as exc:  # e.g. pressed twice, or the message was deleted: the press is answered
+        logger.info("Could not show more passages: %s", exc)
 
 
 async def _show_source(update: Update, context: ContextTypes.DEFAULT_TYPE, passage_id: str) -> None:
@@ -87,4 +89,7 @@ async def _show_source(update: Update, context: ContextTypes.DEFAULT_TYPE, passa
         return
     await query.answer()
     if isinstance(query.message, Message):  # an old message may be inaccessible
-        await query.message.reply_html(passage_html(hit), do_quote=True)
+        try:
+            await query.message.reply_html(passage_html(hit), do_quote=True)
+        except TelegramError as exc:  # the press is answered; nothing more to tell
+            logger.info("Could not post the source passage: %s", exc)

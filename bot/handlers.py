@@ -13,11 +13,17 @@ from bot import texts
 from bot.answering import reply_with_answer
 from bot.services import services
 
+# Characters a plain-text reply may have: 4096 UTF-16 units, less room for astral characters.
+MESSAGE_LIMIT_CHARS = 4000
+
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Explain what the bot knows and how to ask, with example questions."""
     kb = services(context).knowledge.current
-    titles = ", ".join(f"“{d.title}”" for d in kb.documents.values()) or "no documents yet"
+    documents = list(kb.documents.values())
+    titles = ", ".join(f"“{d.title[:120]}”" for d in documents[: texts.MAX_TITLES_IN_HELP]) or "no documents yet"
+    if len(documents) > texts.MAX_TITLES_IN_HELP:
+        titles += " " + texts.AND_MORE.format(count=len(documents) - texts.MAX_TITLES_IN_HELP)
     examples = "\n".join(f"• {q}" for q in texts.EXAMPLE_QUESTIONS)
     help_text = texts.HELP.format(titles=titles, examples=examples, username=context.bot.username)
     await update.effective_message.reply_text(help_text, parse_mode=None)
@@ -28,12 +34,14 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kb = services(context).knowledge.current
     lines = [texts.SOURCES_HEADER]
     lines += [f"• {d.title}" + (f" — {d.url}" if d.url else "") for d in kb.documents.values()]
-    await update.effective_message.reply_text("\n".join(lines), parse_mode=None)
+    await update.effective_message.reply_text(texts.within(lines, MESSAGE_LIMIT_CHARS), parse_mode=None)
 
 
 async def private_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer any text sent in a private chat."""
+    """Answer any text sent in a private chat (except answers posted through the bot's inline mode)."""
     message = update.effective_message
+    if _via_this_bot(message, context):
+        return
     await reply_with_answer(message, context, message.text)
 
 
@@ -53,6 +61,8 @@ async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer a group message addressed to the bot: an @mention of it, or a reply to it."""
     message = update.effective_message
+    if _via_this_bot(message, context):
+        return
     question = _without_mention(message, context.bot.username)
     replied = message.reply_to_message
     to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
@@ -63,6 +73,11 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await message.reply_text(texts.ASK_USAGE, parse_mode=None)
         return
     await reply_with_answer(message, context, question)
+
+
+def _via_this_bot(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether the message is an answer someone posted through this bot's inline mode."""
+    return message.via_bot is not None and message.via_bot.id == context.bot.id
 
 
 def _without_mention(message: Message, username: str) -> str | None:

@@ -15,6 +15,26 @@ NOTHING_TO_SEARCH = "I couldn't find anything to search for in that. Ask about a
 TOPICS_INTRO = "Topics it does cover:"
 
 
+AND_MORE = "… and {count} more"
+# Documents named in /start and /help before "… and N more".
+MAX_TITLES_IN_HELP = 5
+
+
+def within(lines: list[str], limit: int) -> str:
+    """As many of `lines` as fit in `limit` characters, then how many were left out."""
+    kept: list[str] = []
+    used = 0
+    for i, line in enumerate(lines):
+        later = len(lines) - i - 1
+        note = len(AND_MORE.format(count=later)) + 1 if later else 0  # keep room to say what is left
+        if used + len(line) + note > limit:
+            kept.append(AND_MORE.format(count=len(lines) - i))
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept)
+
+
 def correction_lines(answer: Answer) -> list[str]:
     """Lines saying which typed words were read as which known words, kept short."""
     lines = [
@@ -78,6 +98,7 @@ RELOAD_DONE = (
     "({added} added, {changed} changed, {removed} removed)."
 )
 RELOAD_FAILED = "Reload failed, still answering from the previous knowledge base:\n{reason}"
+RELOAD_REASON_CHARS = 3500
 
 COMMANDS_PRIVATE = (
     ("help", "What I know and how to ask"),
