@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import fcntl
 import glob
+import json
 import os
 import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import sqlite_utils
@@ -32,9 +34,17 @@ from knowledge.document import DocumentError, content_hash, parse_document
 from knowledge.folder import SourceFile, scan
 from knowledge.passages import Passage, split_passages
 
-# Given the new store and every passage in position order, returns the arrays the index
-# needs; they are written to the store's sidecar file.
-IndexWriter = Callable[[sqlite_utils.Database, Sequence[Passage]], Mapping[str, np.ndarray]]
+
+class IndexSink(Protocol):
+    """Receives every passage in position order; `finish` gives the arrays for the sidecar."""
+
+    def add(self, passage: Passage, title: str) -> None: ...
+
+    def finish(self) -> Mapping[str, np.ndarray]: ...
+
+
+# Topics (section headings) remembered in the store, for "here is what I know" replies.
+TOPICS_KEPT = 20
 SIDECAR_SUFFIX = ".arrays"
 TEMP_SUFFIX = ".tmp"
 
@@ -71,7 +81,7 @@ def build(
     db_path: Path,
     *,
     version: str,
-    write_index: IndexWriter,
+    new_index: Callable[[], IndexSink],
     progress: Progress | None = None,
 ) -> BuildReport:
     """Build the store for `knowledge_dir` at `db_path`; on failure the old file is untouched."""
@@ -90,8 +100,9 @@ def build(
             db.execute("pragma synchronous = off")
             store.create_schema(db)
             with db.conn:
-                hashes, passages = _write_documents(db, knowledge_dir, sources, progress)
-                write_arrays(sidecar, write_index(db, passages))
+                index = new_index()
+                hashes, passages, topics = _write_documents(db, knowledge_dir, sources, index, progress)
+                write_arrays(sidecar, index.finish())
                 store.write_meta(
                     db,
                     {
@@ -99,8 +110,9 @@ def build(
                         "build_version": version,
                         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                         "documents": str(len(sources)),
-                        "passages": str(len(passages)),
+                        "passages": str(passages),
                         "arrays_file": sidecar.name,
+                        "topics": json.dumps(topics, ensure_ascii=False),
                     },
                 )
             db.execute("pragma synchronous = full")
@@ -114,7 +126,7 @@ def build(
         _remove_leftovers(db_path, keep=sidecar)
     return BuildReport(
         documents=len(sources),
-        passages=len(passages),
+        passages=passages,
         seconds=time.perf_counter() - started,
         added=sorted(hashes.keys() - previous.keys()),
         changed=sorted(d for d in hashes.keys() & previous.keys() if hashes[d] != previous[d]),
@@ -123,12 +135,17 @@ def build(
 
 
 def _write_documents(
-    db: sqlite_utils.Database, root: Path, sources: list[SourceFile], progress: Progress | None
-) -> tuple[dict[str, str], list[Passage]]:
-    """Parse, split and store every document; collect every problem before refusing."""
+    db: sqlite_utils.Database, root: Path, sources: list[SourceFile], index: IndexSink, progress: Progress | None
+) -> tuple[dict[str, str], int, list[str]]:
+    """Parse, split, store and index every document; collect every problem before refusing.
+
+    Returns the content hash per document, the number of passages, and the first section
+    headings. Passages go to the store and the index as they come, never all in memory.
+    """
     problems: list[DocumentError] = []
     hashes: dict[str, str] = {}
-    passages: list[Passage] = []
+    passages = 0
+    topics: dict[str, None] = {}
     for done, source in enumerate(sources, start=1):
         relative = source.path.relative_to(root).as_posix()
         try:
@@ -140,14 +157,18 @@ def _write_documents(
         else:
             pieces = split_passages(document)
             store.write_document(db, document, relative, source.size, source.mtime_ns, len(pieces))
-            store.write_passages(db, pieces, len(passages))
-            passages.extend(pieces)
+            store.write_passages(db, pieces, passages)
+            for piece in pieces:
+                index.add(piece, document.title)
+                if piece.section and len(topics) < TOPICS_KEPT:
+                    topics.setdefault(piece.section)
+            passages += len(pieces)
             hashes[document.id] = document.content_hash
         if progress:
             progress(done, len(sources))
     if problems:
         raise BuildError(problems)
-    return hashes, passages
+    return hashes, passages, list(topics)
 
 
 @contextmanager

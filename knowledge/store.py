@@ -200,10 +200,8 @@ class Store:
             return [row[0] for row in self._db.execute("select text from passages order by position")]
 
     def sections(self, limit: int) -> list[str]:
-        """Up to `limit` distinct section headings, in reading order."""
-        sql = "select section from passages where section != '' group by section order by min(position) limit ?"
-        with self._lock:
-            return [row[0] for row in self._db.execute(sql, [limit])]
+        """Up to `limit` distinct section headings, in reading order (recorded at build time)."""
+        return json.loads(self.meta.get("topics", "[]"))[:limit]
 
     def array(self, name: str) -> np.ndarray:
         """An index array from the store's sidecar file (memory-mapped, read-only)."""

@@ -80,46 +80,63 @@ class IndexArrays:
 def build_arrays(
     corpus: Iterable[Sequence[str]], k1: float = K1, b: float = B, epsilon: float = EPSILON
 ) -> IndexArrays:
-    """Invert tokenized passages (position in `corpus` = passage position) into tiered postings.
-
-    Works through the corpus CHUNK passages at a time with numpy, so a million passages
-    index in seconds and the memory peak stays near the size of the postings themselves.
-    """
-    ids: defaultdict[str, int] = defaultdict()
-    ids.default_factory = ids.__len__  # a new token gets the next id
-    lengths: list[int] = []
-    pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    chunk: list[Sequence[str]] = []
+    """Invert tokenized passages (position in `corpus` = passage position) into tiered postings."""
+    builder = IndexBuilder()
     for tokens in corpus:
-        chunk.append(tokens)
-        if len(chunk) == CHUNK:
-            pieces.append(_count_chunk(chunk, len(lengths), ids))
-            lengths += map(len, chunk)
-            chunk = []
-    if chunk:
-        pieces.append(_count_chunk(chunk, len(lengths), ids))
-        lengths += map(len, chunk)
-    size = len(lengths)
-    term_of = np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0, np.int32)
-    passage_of = np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int32)
-    frequencies = np.concatenate([p[2] for p in pieces]) if pieces else np.zeros(0, np.int32)
-    del pieces
-    # Number terms alphabetically, so the arrays do not depend on corpus order.
-    terms = sorted(ids)
-    rank = np.empty(len(terms), dtype=np.int32)
-    rank[[ids[t] for t in terms]] = np.arange(len(terms), dtype=np.int32)
-    term_of = rank[term_of]
-    by_term = np.argsort(term_of, kind="stable")  # stable: passages stay ascending per term
-    term_of, passage_of, frequencies = term_of[by_term], passage_of[by_term], frequencies[by_term]
-    del by_term
-    document_frequencies = np.bincount(term_of, minlength=len(terms)).astype(np.int32)
-    idf = okapi_idf(document_frequencies, size, epsilon)
-    doc_lengths = np.asarray(lengths, dtype=np.float64)
-    avgdl = doc_lengths.sum() / size if size else 0.0
-    tf = frequencies.astype(np.float64)
-    norm = k1 * (1 - b + b * doc_lengths[passage_of] / avgdl) if avgdl else np.full_like(tf, k1 * (1 - b))
-    impacts = idf[term_of] * (tf * (k1 + 1) / (tf + norm))
-    return _tiered(terms, term_of, passage_of, impacts, document_frequencies, idf, size)
+        builder.add(tokens)
+    return builder.finish(k1, b, epsilon)
+
+
+class IndexBuilder:
+    """Inverts passages as they come, CHUNK at a time with numpy.
+
+    Only compact (term, passage, frequency) arrays are kept, never the token lists, so a
+    million passages index in seconds and the memory peak stays near the postings' size.
+    """
+
+    def __init__(self) -> None:
+        self._ids: defaultdict[str, int] = defaultdict()
+        self._ids.default_factory = self._ids.__len__  # a new token gets the next id
+        self._lengths: list[int] = []
+        self._pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._chunk: list[Sequence[str]] = []
+
+    def add(self, tokens: Sequence[str]) -> None:
+        """Add the next passage."""
+        self._chunk.append(tokens)
+        if len(self._chunk) == CHUNK:
+            self._flush()
+
+    def finish(self, k1: float = K1, b: float = B, epsilon: float = EPSILON) -> IndexArrays:
+        """The index of every passage added."""
+        self._flush()
+        size, ids, pieces = len(self._lengths), self._ids, self._pieces
+        term_of = np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0, np.int32)
+        passage_of = np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int32)
+        frequencies = np.concatenate([p[2] for p in pieces]) if pieces else np.zeros(0, np.int32)
+        pieces.clear()
+        # Number terms alphabetically, so the arrays do not depend on corpus order.
+        terms = sorted(ids)
+        rank = np.empty(len(terms), dtype=np.int32)
+        rank[[ids[t] for t in terms]] = np.arange(len(terms), dtype=np.int32)
+        term_of = rank[term_of]
+        by_term = np.argsort(term_of, kind="stable")  # stable: passages stay ascending per term
+        term_of, passage_of, frequencies = term_of[by_term], passage_of[by_term], frequencies[by_term]
+        del by_term
+        document_frequencies = np.bincount(term_of, minlength=len(terms)).astype(np.int32)
+        idf = okapi_idf(document_frequencies, size, epsilon)
+        doc_lengths = np.asarray(self._lengths, dtype=np.float64)
+        avgdl = doc_lengths.sum() / size if size else 0.0
+        tf = frequencies.astype(np.float64)
+        norm = k1 * (1 - b + b * doc_lengths[passage_of] / avgdl) if avgdl else np.full_like(tf, k1 * (1 - b))
+        impacts = idf[term_of] * (tf * (k1 + 1) / (tf + norm))
+        return _tiered(terms, term_of, passage_of, impacts, document_frequencies, idf, size)
+
+    def _flush(self) -> None:
+        if self._chunk:
+            self._pieces.append(_count_chunk(self._chunk, len(self._lengths), self._ids))
+            self._lengths += map(len, self._chunk)
+            self._chunk = []
 
 
 def _count_chunk(

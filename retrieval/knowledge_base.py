@@ -17,7 +17,7 @@ from knowledge.sentences import sentence_spans
 from knowledge.store import SCHEMA_VERSION, Store, StoredDocument
 from retrieval.answer import Answer, Decline, Hit
 from retrieval.compose import answer_pages, quotes_for
-from retrieval.persist import INDEX_VERSION, load_index, write_index
+from retrieval.persist import INDEX_VERSION, PassageIndexer, load_index
 from retrieval.query import Query, QueryParser
 from retrieval.synonyms import Synonyms, load_synonyms
 from retrieval.text import Analyzer
@@ -39,7 +39,7 @@ def build_version() -> str:
 
 def rebuild(knowledge_dir: Path, db_path: Path, progress: Callable[[int, int], None] | None = None) -> BuildReport:
     """Build the store for `knowledge_dir` at `db_path`, index included."""
-    return build(knowledge_dir, db_path, version=build_version(), write_index=write_index, progress=progress)
+    return build(knowledge_dir, db_path, version=build_version(), new_index=PassageIndexer, progress=progress)
 
 
 def needs_rebuild(knowledge_dir: Path, db_path: Path) -> bool:

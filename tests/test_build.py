@@ -148,16 +148,24 @@ def test_build_calls_progress(folder, db_path, write_doc):
     assert calls == [(1, 2), (2, 2)]
 
 
-def test_build_passes_passages_to_index_writer(folder, db_path, write_doc):
-    write_doc("a.md", "One.\n\nTwo.\n")
-    seen = []
+class Recorder:
+    """An index sink that remembers what it was given."""
 
-    def record(db, passages):
-        seen.extend(p.text for p in passages)
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def add(self, passage, title):
+        self.seen.append((passage.text, title))
+
+    def finish(self):
         return {}
 
-    build(folder, db_path, version="v", write_index=record)
-    assert seen == ["One.", "Two."]
+
+def test_build_passes_passages_to_the_index_in_order(folder, db_path, write_doc):
+    write_doc("a.md", "One.\n\nTwo.\n")
+    recorder = Recorder()
+    build(folder, db_path, version="v", new_index=lambda: recorder)
+    assert recorder.seen == [("One.", "a"), ("Two.", "a")]
 
 
 def test_build_empty_folder(folder, db_path):
@@ -292,11 +300,12 @@ def test_failing_index_writer_keeps_previous_db(folder, db_path, write_doc):
     rebuild(folder, db_path)
     before = sha256(db_path)
 
-    def broken(db, passages):
-        raise RuntimeError("index failed")
+    class Broken(Recorder):
+        def finish(self):
+            raise RuntimeError("index failed")
 
     with pytest.raises(RuntimeError, match="index failed"):
-        build(folder, db_path, version="v", write_index=broken)
+        build(folder, db_path, version="v", new_index=Broken)
     assert sha256(db_path) == before
     assert files_besides_the_store(db_path) == []
 
