@@ -23,7 +23,7 @@ from knowledge.arrays import ArraysError, open_arrays
 from knowledge.document import Document
 from knowledge.passages import Passage
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 @dataclass(frozen=True)

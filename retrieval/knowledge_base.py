@@ -14,7 +14,7 @@ from pathlib import Path
 from knowledge.build import BuildReport, build, is_current
 from knowledge.passages import MAX_PASSAGE_CHARS
 from knowledge.sentences import sentence_spans
-from knowledge.store import SCHEMA_VERSION, Store, StoredDocument
+from knowledge.store import SCHEMA_VERSION, Store, StoredDocument, StoreError
 from retrieval.answer import Answer, Decline, Hit
 from retrieval.compose import answer_pages, quotes_for
 from retrieval.persist import INDEX_VERSION, PassageIndexer, load_index
@@ -61,6 +61,13 @@ def open_current(
     report = None
     if needs_rebuild(knowledge_dir, db_path):
         report = rebuild(knowledge_dir, db_path, progress=on_rebuild())
+    try:
+        return KnowledgeBase.open(db_path, synonyms_path), report
+    except StoreError:
+        if report is not None:
+            raise
+    # Current by its record, but unreadable (a lost or damaged index file): build it anew.
+    report = rebuild(knowledge_dir, db_path, progress=on_rebuild())
     return KnowledgeBase.open(db_path, synonyms_path), report
 
 

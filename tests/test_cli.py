@@ -137,3 +137,12 @@ def test_the_installed_command_keeps_stdout_pure_json(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["answered"] is True
     assert "Building the knowledge base" in done.stderr
+
+
+def test_a_lost_index_file_is_rebuilt_instead_of_failing(run, tmp_path):
+    run("ask", "minsk ii")
+    for sidecar in tmp_path.glob("kb.db.*.arrays"):
+        sidecar.unlink()
+    result = run("ask", "minsk ii")
+    assert "Building the knowledge base" in result.stderr
+    assert "Minsk II agreement" in result.stdout
