@@ -17,7 +17,7 @@ from knowledge.build import BuildError, build, is_current
 from knowledge.document import DocumentError, parse_document
 from knowledge.folder import scan
 from knowledge.passages import split_passages
-from knowledge.store import Store, StoreError
+from knowledge.store import SCHEMA_VERSION, Store, StoreError
 from retrieval.knowledge_base import build_version, needs_rebuild, rebuild
 
 BUNDLED_DIR = Path(knowledge.__file__).parent / "documents"
@@ -98,7 +98,7 @@ def test_bundled_build_meta_counts(bundled_db):
 def test_bundled_build_meta_versions(bundled_db):
     meta = dict(query(bundled_db, "select key, value from meta"))
     assert meta["build_version"] == build_version()
-    assert meta["schema_version"] == "1"
+    assert meta["schema_version"] == SCHEMA_VERSION
 
 
 def test_bundled_build_document_row(bundled_db):
