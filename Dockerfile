@@ -8,7 +8,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     POLICYBOT_DB=/data/knowledge.db \
-    POLICYBOT_LISTEN=0.0.0.0
+    POLICYBOT_LISTEN=0.0.0.0 \
+    PTB_TIMEDELTA=true
 
 RUN groupadd --gid 10001 policybot \
     && useradd --create-home --uid 10001 --gid 10001 policybot \

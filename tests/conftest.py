@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import signal
 from pathlib import Path
@@ -10,6 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.settings import BUNDLED_KNOWLEDGE, BUNDLED_SYNONYMS
+
+# python-telegram-bot's coming timedelta form of retry_after, instead of a warning per 429.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 from retrieval.knowledge_base import KnowledgeBase, open_current, rebuild
 
 

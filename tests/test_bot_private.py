@@ -1,5 +1,6 @@
 """Private chats: every text is a question, answered in HTML Telegram accepts."""
 
+import asyncio
 import itertools
 import re
 
@@ -309,3 +310,34 @@ async def test_an_answer_posted_through_inline_mode_is_not_answered_again(fake, 
     update = fake.push_update(private_text(ALICE, "“Minsk II agreement” [1]", via_bot=me))
     await assert_silent_in(fake, update["message"]["chat"]["id"])
     assert fake.rejections == []
+
+
+async def test_a_429_is_retried_after_the_time_telegram_asked_for(fake, policybot):
+    fake.fail_next("sendMessage", 429, retry_after=1)
+    update = fake.push_update(private_text(ALICE, "minsk ii"))
+    chat_id = update["message"]["chat"]["id"]
+    attempts = await fake.wait_for_call(
+        "sendMessage", count=2, timeout=15, predicate=lambda c: c.params["chat_id"] == chat_id
+    )
+    refused, delivered = attempts[0], attempts[-1]
+    assert refused.status == 429 and delivered.ok
+    assert delivered.at - refused.at >= 1.0  # waited out, not hammered
+    assert "Minsk II agreement" in delivered.result["text"]
+
+
+async def test_a_slow_reply_does_not_hold_other_chats(fake, policybot):
+    slow_chat = {}
+
+    async def slow_for_alice(call):
+        if call.params.get("chat_id") == ALICE.id and not slow_chat:
+            slow_chat["held"] = True
+            await asyncio.sleep(3)
+
+    fake.add_hook("sendMessage", slow_for_alice)
+    fake.push_update(private_text(ALICE, "minsk ii"))
+    await asyncio.sleep(0.2)
+    bob = User("Bob", "bob", id=1002)
+    started = asyncio.get_running_loop().time()
+    reply = await ask(fake, "european reassurance initiative", bob)
+    assert asyncio.get_running_loop().time() - started < 2.0
+    assert "European Reassurance Initiative" in reply["text"]
