@@ -127,10 +127,37 @@ class IndexBuilder:
         idf = okapi_idf(document_frequencies, size, epsilon)
         doc_lengths = np.asarray(self._lengths, dtype=np.float64)
         avgdl = doc_lengths.sum() / size if size else 0.0
-        tf = frequencies.astype(np.float64)
-        norm = k1 * (1 - b + b * doc_lengths[passage_of] / avgdl) if avgdl else np.full_like(tf, k1 * (1 - b))
-        impacts = idf[term_of] * (tf * (k1 + 1) / (tf + norm))
-        return _tiered(terms, term_of, passage_of, impacts, document_frequencies, idf, size)
+        # impact = idf * tf (k1 + 1) / (tf + k1 (1 - b + b dl / avgdl)), computed in place:
+        # at a million passages each temporary is hundreds of megabytes.
+        norm = doc_lengths[passage_of]
+        if avgdl:
+            norm *= k1 * b / avgdl
+        else:
+            norm[:] = 0.0
+        norm += k1 * (1 - b)
+        impacts = frequencies.astype(np.float64)
+        del frequencies
+        norm += impacts
+        impacts *= k1 + 1
+        impacts /= norm
+        del norm
+        impacts *= idf[term_of]
+        # Each term's postings by falling impact (stable: ties stay in passage order); the
+        # passage order is kept as the lookup copy, with where each posting went.
+        by_impact = np.lexsort((-impacts, term_of))
+        del term_of
+        doc_postings = np.empty(len(by_impact), dtype=np.int32)
+        doc_postings[by_impact] = np.arange(len(by_impact), dtype=np.int32)
+        doc_passages = passage_of
+        passages = passage_of[by_impact]
+        del passage_of
+        impacts = impacts[by_impact]
+        del by_impact
+        term_tiers, tier_starts, tier_max = _tiers(document_frequencies, impacts)
+        return IndexArrays(
+            terms, term_tiers, tier_starts, tier_max, passages, impacts, doc_passages, doc_postings,
+            document_frequencies, idf, size,
+        )  # fmt: skip
 
     def _flush(self) -> None:
         if self._chunk:
@@ -151,35 +178,22 @@ def _count_chunk(
     return term_of.astype(np.int32), (local + first).astype(np.int32), frequencies.astype(np.int32)
 
 
-def _tiered(terms, term_of, passage_of, impacts, document_frequencies, idf, size) -> IndexArrays:
-    """Order each term's postings by falling impact and cut them into tiers.
+def _tiers(document_frequencies: np.ndarray, impacts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut each term's impact-ordered postings into tiers: (term_tiers, tier_starts, tier_max).
 
-    The postings arrive grouped by term and ascending by passage: that order is kept
-    as the lookup copy (`doc_passages`), with where each posting went (`doc_postings`).
+    Tier t of a term holds its impact ranks [F (G^t - 1) / (G - 1), F (G^(t+1) - 1) / (G - 1)).
     """
-    by_impact = np.lexsort((-impacts, term_of))  # stable: ties stay in passage order
-    doc_postings = np.empty(len(by_impact), dtype=np.int32)
-    doc_postings[by_impact] = np.arange(len(by_impact), dtype=np.int32)
-    doc_passages = passage_of
-    passage_of, impacts = passage_of[by_impact], impacts[by_impact]
-    del by_impact
-    term_starts = np.zeros(len(terms) + 1, dtype=np.int64)
+    term_starts = np.zeros(len(document_frequencies) + 1, dtype=np.int64)
     np.cumsum(document_frequencies, out=term_starts[1:])
-    # Tier t of a term holds its impact ranks [F (G^t - 1) / (G - 1), F (G^(t+1) - 1) / (G - 1)).
-    tier_sizes = FIRST_TIER * TIER_GROWTH ** np.arange(64, dtype=np.float64)
-    tier_ends = np.cumsum(tier_sizes)
+    tier_ends = np.cumsum(FIRST_TIER * TIER_GROWTH ** np.arange(64, dtype=np.float64))
     tier_starts, term_tiers = [0], [0]
     for df, start in zip(document_frequencies.tolist(), term_starts[:-1].tolist(), strict=True):
         cuts = [start + int(end) for end in tier_ends[: int(np.searchsorted(tier_ends, df))]]
         tier_starts += [*cuts, start + df] if df else []
         term_tiers.append(len(tier_starts) - 1)
-    tier_starts = np.asarray(tier_starts, dtype=np.int64)
-    tier_max = np.maximum.reduceat(impacts, tier_starts[:-1]) if len(impacts) else np.zeros(0)
-    return IndexArrays(
-        terms, np.asarray(term_tiers, dtype=np.int64), tier_starts, tier_max.astype(np.float64),
-        passage_of.astype(np.int32), impacts.astype(np.float64), doc_passages.astype(np.int32),
-        doc_postings, document_frequencies, idf, size,
-    )  # fmt: skip
+    starts = np.asarray(tier_starts, dtype=np.int64)
+    tier_max = np.maximum.reduceat(impacts, starts[:-1]) if len(impacts) else np.zeros(0)
+    return np.asarray(term_tiers, dtype=np.int64), starts, tier_max.astype(np.float64)
 
 
 def okapi_idf(document_frequencies: np.ndarray, size: int, epsilon: float = EPSILON) -> np.ndarray:
