@@ -63,7 +63,8 @@ def open_arrays(path: Path) -> dict[str, np.ndarray]:
         if count == 0:
             arrays[name] = np.zeros(shape, dtype=dtype)
         else:
-            arrays[name] = np.memmap(path, dtype=dtype, mode="r", offset=start + entry["offset"], shape=shape)
+            mapped = np.memmap(path, dtype=dtype, mode="r", offset=start + entry["offset"], shape=shape)
+            arrays[name] = mapped.view(np.ndarray)  # same pages; slicing a plain array is much cheaper
     return arrays
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from knowledge.sentences import sentence_spans
 from retrieval.answer import Hit, Quote, cite
 from retrieval.decide import answers
+from retrieval.passage_terms import PassageAnalyzer, PassageTerms
 from retrieval.query import Query
 from retrieval.text import Analyzer
 
@@ -33,25 +33,24 @@ def answer_pages(hits: Sequence[Hit]) -> list[list[Hit]]:
     return [first] + [rest[i : i + MAX_QUOTED_PASSAGES] for i in range(0, len(rest), MAX_QUOTED_PASSAGES)]
 
 
-def quotes_for(query: Query, hits: Sequence[Hit], analyzer: Analyzer) -> list[Quote]:
+def quotes_for(query: Query, hits: Sequence[Hit], analyzer: Analyzer, passages: PassageAnalyzer) -> list[Quote]:
     """Quotes from `hits`, numbered by hit order; adjacent chosen sentences form one quote."""
     quotes = []
     for number, hit in enumerate(hits, start=1):
         citation = cite(hit, number)
         text = hit.passage.text
-        for start, end in _chosen_sentences(query, text, analyzer):
+        for start, end in _chosen_sentences(query, passages.terms_of(hit.passage, hit.document.title)):
             piece = text[start:end]
             quotes.append(Quote(piece, citation, _highlights(query, piece, analyzer)))
     return quotes
 
 
-def _chosen_sentences(query: Query, text: str, analyzer: Analyzer) -> list[tuple[int, int]]:
+def _chosen_sentences(query: Query, analyzed: PassageTerms) -> list[tuple[int, int]]:
     """The best sentences of a passage, in reading order, adjacent ones merged."""
-    spans = sentence_spans(text)
-    scored = []
-    for i, (start, end) in enumerate(spans):
-        terms = set(analyzer.terms(text[start:end]))
-        scored.append((sum(c.weight for c in query.concepts if c.covered_by(terms)), -i))
+    spans = analyzed.spans
+    scored = [
+        (sum(c.weight for c in query.concepts if c.covered_by(terms)), -i) for i, terms in enumerate(analyzed.sentences)
+    ]
     best = max(scored)[0]
     if best == 0:  # the passage matched on its title or heading only: quote its opening
         return [spans[0]]

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from knowledge.build import BuildReport, build, is_current
 from knowledge.passages import MAX_PASSAGE_CHARS
-from knowledge.sentences import sentence_spans
 from knowledge.store import SCHEMA_VERSION, Store, StoredDocument, StoreError
 from retrieval.answer import Answer, Decline, Hit
 from retrieval.compose import answer_pages, quotes_for
+from retrieval.passage_terms import PassageAnalyzer
 from retrieval.persist import INDEX_VERSION, PassageIndexer, load_index
 from retrieval.query import Query, QueryParser
 from retrieval.synonyms import Synonyms, load_synonyms
@@ -80,6 +80,7 @@ class KnowledgeBase:
     documents: dict[str, StoredDocument]
     topics: tuple[str, ...]
     analyzer: Analyzer
+    passages: PassageAnalyzer
 
     @classmethod
     def open(cls, db_path: Path, synonyms_path: Path) -> KnowledgeBase:
@@ -94,7 +95,8 @@ class KnowledgeBase:
         """Wrap an open store."""
         index, vocabulary = load_index(store)
         documents = {d.id: d for d in store.documents()}
-        return cls(store, QueryParser(index, vocabulary, synonyms), documents, _topics(store, documents), analyzer)
+        parser = QueryParser(index, vocabulary, synonyms)
+        return cls(store, parser, documents, _topics(store, documents), analyzer, PassageAnalyzer(analyzer))
 
     @property
     def passage_count(self) -> int:
@@ -117,7 +119,7 @@ class KnowledgeBase:
             return Answer(question, tuple(hits[:top_k]), (), Decline.NOT_COVERED, self.topics, corrections)
         if page >= len(pages):
             return Answer(question, tuple(hits[:top_k]), (), Decline.NO_MORE, (), corrections)
-        quotes = quotes_for(query, pages[page], self.analyzer)
+        quotes = quotes_for(query, pages[page], self.analyzer, self.passages)
         return Answer(question, tuple(hits[:top_k]), tuple(quotes), None, (), corrections, page + 1 < len(pages))
 
     def ask_each(self, question: str, limit: int) -> list[Answer]:
@@ -127,7 +129,9 @@ class KnowledgeBase:
             return []
         hits = self._hits(query, max(limit, CANDIDATES))
         chosen = [hit for page in answer_pages(hits) for hit in page][:limit]
-        return [Answer(question, (hit,), tuple(quotes_for(query, [hit], self.analyzer))) for hit in chosen]
+        return [
+            Answer(question, (hit,), tuple(quotes_for(query, [hit], self.analyzer, self.passages))) for hit in chosen
+        ]
 
     def passage_hit(self, passage_id: str) -> Hit | None:
         """The passage with this stable id as a hit (for "show the source"), if it still exists."""
@@ -147,16 +151,9 @@ class KnowledgeBase:
         hits = []
         for (_, score), passage in zip(ranked, passages, strict=True):
             document = self.documents[passage.document_id]
-            tokens = self.analyzer.tokens(passage.text)
-            terms = {t.term for t in tokens}
-            terms.update(self.analyzer.terms(document.title), self.analyzer.terms(passage.section))
-            focus = max(
-                (
-                    query.coverage({t.term for t in tokens if start <= t.start < end})
-                    for start, end in sentence_spans(passage.text)
-                ),
-                default=0.0,
-            )
+            analyzed = self.passages.terms_of(passage, document.title)
+            terms = analyzed.terms
+            focus = max((query.coverage(sentence) for sentence in analyzed.sentences), default=0.0)
             hits.append((query.coverage(terms), focus, score, query.topics(terms), passage, document))
         hits.sort(key=lambda h: (h[0] + h[1], h[2]), reverse=True)
         return [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from retrieval.index import BM25Index
 from retrieval.synonyms import Phrase, Synonyms
@@ -68,7 +69,11 @@ class Concept:
 
     def covered_by(self, terms: set[str]) -> bool:
         """Whether a text with these terms mentions this concept in any of its phrasings."""
-        return any(all(t in terms for t in phrase) for phrase in self.phrases)
+        return any(phrase <= terms for phrase in self._phrase_sets)
+
+    @cached_property
+    def _phrase_sets(self) -> tuple[frozenset[str], ...]:
+        return tuple(frozenset(phrase) for phrase in self.phrases)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ says one of them also searches for the others, at a lower weight than the words 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from retrieval.text import Analyzer
@@ -26,7 +27,7 @@ class Synonyms:
     groups: dict[Phrase, tuple[Phrase, ...]]
     words: dict[str, str]  # folded word -> term, for every word the file uses
 
-    @property
+    @cached_property
     def longest(self) -> int:
         """The most terms any phrase has, bounding the phrase search in a question."""
         return max((len(p) for p in self.groups), default=0)
