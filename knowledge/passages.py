@@ -68,6 +68,8 @@ def _plain(markdown: str) -> str:
 
 def _split_long(paragraph: str, max_chars: int) -> list[str]:
     """Split a long paragraph into near-equal runs of whole sentences, about `max_chars` each."""
+    if len(paragraph) <= max_chars:
+        return [paragraph]
     spans = sentence_spans(paragraph)
     parts = min(len(spans), -(-len(paragraph) // max_chars))
     if parts <= 1:

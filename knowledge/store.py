@@ -106,20 +106,10 @@ def write_document(
 
 
 def write_passages(db: sqlite_utils.Database, passages: Iterable[Passage], first_position: int) -> None:
-    """Add passages; their positions continue from `first_position`."""
-    db["passages"].insert_all(
-        (
-            {
-                "position": first_position + i,
-                "id": p.id,
-                "document_id": p.document_id,
-                "ordinal": p.position,
-                "section": p.section,
-                "text": p.text,
-            }
-            for i, p in enumerate(passages)
-        ),
-        batch_size=2000,
+    """Add passages; their positions continue from `first_position` (plain executemany: it runs a million times)."""
+    db.conn.executemany(
+        "insert into passages (position, id, document_id, ordinal, section, text) values (?, ?, ?, ?, ?, ?)",
+        [(first_position + i, p.id, p.document_id, p.position, p.section, p.text) for i, p in enumerate(passages)],
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from operator import itemgetter
 
 import numpy as np
 
@@ -12,6 +13,8 @@ from knowledge.passages import Passage
 from retrieval.index import BM25Index, IndexArrays, IndexBuilder
 from retrieval.text import ANALYZER_VERSION, Analyzer
 from retrieval.vocabulary import Vocabulary
+
+_first, _second = itemgetter(0), itemgetter(1)
 
 # Part of every store's build version: a store written by another analyzer is rebuilt.
 INDEX_VERSION = f"analyzer-{ANALYZER_VERSION}"
@@ -30,10 +33,9 @@ class PassageIndexer:
         """Index the next passage under its document title, section heading and text."""
         analyzer = self._analyzer
         pairs = analyzer.word_terms(title) + analyzer.word_terms(passage.section) + analyzer.word_terms(passage.text)
-        self._index.add([term for _, term in pairs])
-        for word, term in set(pairs):
-            self._words[word] += 1
-            self._word_terms[word] = term
+        self._index.add(list(map(_second, pairs)))
+        self._words.update(map(_first, pairs))  # C-level loops: this runs for every token
+        self._word_terms.update(pairs)
 
     def finish(self) -> dict[str, np.ndarray]:
         """The arrays to persist: the index and the vocabulary typo repair needs."""
@@ -41,7 +43,7 @@ class PassageIndexer:
         vocabulary = sorted(self._words)
         arrays["words"] = strings_to_array(vocabulary)
         arrays["word_terms"] = strings_to_array([self._word_terms[w] for w in vocabulary])
-        arrays["word_counts"] = np.array([self._words[w] for w in vocabulary], dtype=np.int32)
+        arrays["word_counts"] = np.array([self._words[w] for w in vocabulary], dtype=np.int64)
         return arrays
 
 

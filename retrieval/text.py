@@ -100,10 +100,10 @@ class Analyzer:
         """(folded word, term) of every token, as `tokens` gives them, without offsets (fast)."""
         raws = _TOKEN.findall(text)
         cache = self._cache
-        result = []
+        result: list[tuple[str, str]] = []
         for i, raw in enumerate(raws):
             pairs = cache.get(raw)
-            if pairs is None or raw.lower() == "us":
+            if pairs is None:  # not seen yet, or "us", whose meaning depends on its neighbours
                 pairs = [pair for _, analyzed in self._pieces(raws, i) for pair in analyzed]
                 if raw.lower() != "us":
                     if len(cache) > CACHE_LIMIT:
