@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from operator import itemgetter
 
 import numpy as np
@@ -14,7 +13,7 @@ from retrieval.index import BM25Index, IndexArrays, IndexBuilder
 from retrieval.text import ANALYZER_VERSION, Analyzer
 from retrieval.vocabulary import Vocabulary
 
-_first, _second = itemgetter(0), itemgetter(1)
+_second = itemgetter(1)
 
 # Part of every store's build version: a store written by another analyzer is rebuilt.
 INDEX_VERSION = f"analyzer-{ANALYZER_VERSION}"
@@ -26,24 +25,26 @@ class PassageIndexer:
     def __init__(self) -> None:
         self._analyzer = Analyzer()
         self._index = IndexBuilder()
-        self._words: Counter[str] = Counter()
         self._word_terms: dict[str, str] = {}
 
     def add(self, passage: Passage, title: str) -> None:
         """Index the next passage under its document title, section heading and text."""
         analyzer = self._analyzer
         pairs = analyzer.word_terms(title) + analyzer.word_terms(passage.section) + analyzer.word_terms(passage.text)
-        self._index.add(list(map(_second, pairs)))
-        self._words.update(map(_first, pairs))  # C-level loops: this runs for every token
+        self._index.add(list(map(_second, pairs)))  # C-level loops: this runs for every token
         self._word_terms.update(pairs)
 
     def finish(self) -> dict[str, np.ndarray]:
         """The arrays to persist: the index and the vocabulary typo repair needs."""
-        arrays = self._index.finish().as_dict()
-        vocabulary = sorted(self._words)
+        index = self._index.finish()
+        arrays = index.as_dict()
+        vocabulary = sorted(self._word_terms)
+        terms = [self._word_terms[w] for w in vocabulary]
+        # How common a word is, for ranking typo repairs: the passages its term is in.
+        frequency = dict(zip(index.terms, index.document_frequencies.tolist(), strict=True))
         arrays["words"] = strings_to_array(vocabulary)
-        arrays["word_terms"] = strings_to_array([self._word_terms[w] for w in vocabulary])
-        arrays["word_counts"] = np.array([self._words[w] for w in vocabulary], dtype=np.int64)
+        arrays["word_terms"] = strings_to_array(terms)
+        arrays["word_counts"] = np.array([frequency[t] for t in terms], dtype=np.int64)
         return arrays
 
 

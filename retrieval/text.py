@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 import Stemmer
 
@@ -97,20 +98,27 @@ class Analyzer:
         return result
 
     def word_terms(self, text: str) -> list[tuple[str, str]]:
-        """(folded word, term) of every token, as `tokens` gives them, without offsets (fast)."""
+        """(folded word, term) of every token, as `tokens` gives them, without offsets (fast).
+
+        Indexing calls this for every passage: known tokens are looked up in C (map over
+        the memo); only new ones, and "us" (whose meaning depends on its neighbours), are
+        analyzed in Python.
+        """
         raws = _TOKEN.findall(text)
-        cache = self._cache
-        result: list[tuple[str, str]] = []
-        for i, raw in enumerate(raws):
-            pairs = cache.get(raw)
-            if pairs is None:  # not seen yet, or "us", whose meaning depends on its neighbours
-                pairs = [pair for _, analyzed in self._pieces(raws, i) for pair in analyzed]
-                if raw.lower() != "us":
-                    if len(cache) > CACHE_LIMIT:
-                        cache.clear()
-                    cache[raw] = pairs
-            result += pairs
-        return result
+        found = list(map(self._cache.get, raws))
+        if None in found:
+            for i, pairs in enumerate(found):
+                if pairs is None:
+                    found[i] = self._remember(raws, i)
+        return list(chain.from_iterable(found))
+
+    def _remember(self, raws: list[str], i: int) -> list[tuple[str, str]]:
+        pairs = [pair for _, analyzed in self._pieces(raws, i) for pair in analyzed]
+        if raws[i].lower() != "us":
+            if len(self._cache) > CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[raws[i]] = pairs
+        return pairs
 
     def terms(self, text: str) -> list[str]:
         """The index terms of `text`, in order."""
