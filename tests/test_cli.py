@@ -1,5 +1,4 @@
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +7,6 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.settings import BUNDLED_KNOWLEDGE
 
 
 @pytest.fixture
@@ -23,11 +21,9 @@ def run(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def docs(tmp_path) -> Path:
-    """A writable copy of the bundled documents."""
-    target = tmp_path / "docs"
-    shutil.copytree(BUNDLED_KNOWLEDGE, target)
-    return target
+def docs(knowledge_dir) -> Path:
+    """A writable copy of the bundled documents (the shared fixture, under a short name)."""
+    return knowledge_dir
 
 
 def test_ask_prints_quotes_and_citations(run):
