@@ -46,6 +46,8 @@ class IndexSink(Protocol):
 # Topics (section headings) remembered in the store, for "here is what I know" replies.
 TOPICS_KEPT = 20
 SIDECAR_SUFFIX = ".arrays"
+# SQLite page cache while building (KiB): the passages table of a large build stays in memory.
+BUILD_CACHE_KIB = 64 * 1024
 TEMP_SUFFIX = ".tmp"
 
 # Called as (documents done, documents in all).
@@ -98,10 +100,12 @@ def build(
             db = sqlite_utils.Database(tmp)
             db.execute("pragma journal_mode = off")
             db.execute("pragma synchronous = off")
+            db.execute(f"pragma cache_size = -{BUILD_CACHE_KIB}")
             store.create_schema(db)
             with db.conn:
                 index = new_index()
                 hashes, passages, topics = _write_documents(db, knowledge_dir, sources, index, progress)
+                store.create_indexes(db)
                 write_arrays(sidecar, index.finish())
                 store.write_meta(
                     db,

@@ -81,6 +81,10 @@ def create_schema(db: sqlite_utils.Database) -> None:
         foreign_keys=[("document_id", "documents", "id")],
         not_null={"id", "document_id", "text"},
     )
+
+
+def create_indexes(db: sqlite_utils.Database) -> None:
+    """Index the loaded tables: one sorted build beats a million random B-tree inserts."""
     db["passages"].create_index(["id"], unique=True)
 
 
