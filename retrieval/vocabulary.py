@@ -9,6 +9,7 @@ from __future__ import annotations
 import string
 from collections import defaultdict
 from collections.abc import Mapping
+from functools import lru_cache
 
 # Shorter words are too easily "corrected" into another real word (hand -> hard).
 MIN_CORRECTABLE = 5
@@ -16,6 +17,10 @@ MIN_CORRECTABLE = 5
 TWO_EDITS_FROM = 8
 
 _LETTERS = string.ascii_lowercase
+# Letters a two-edit repair keeps at the start of a long word ("secruity" -> "security").
+PREFIX = 3
+# Unknown words whose repair (or lack of one) is remembered.
+CORRECTIONS_REMEMBERED = 50_000
 
 
 class Vocabulary:
@@ -24,7 +29,8 @@ class Vocabulary:
     def __init__(self, terms: Mapping[str, str], counts: Mapping[str, int]) -> None:
         self._terms = dict(terms)
         self._counts = dict(counts)
-        self._by_initial: dict[str, list[str]] | None = None
+        self._by_prefix: dict[str, list[str]] | None = None
+        self.correct = lru_cache(maxsize=CORRECTIONS_REMEMBERED)(self._correct)
 
     def __contains__(self, word: str) -> bool:
         return word in self._terms
@@ -38,29 +44,31 @@ class Vocabulary:
         merged = {**terms, **self._terms}
         return Vocabulary(merged, {w: self._counts.get(w, 0) for w in merged})
 
-    def correct(self, word: str) -> str | None:
-        """The known word closest to an unknown `word`, or None when none is close enough."""
+    def _correct(self, word: str) -> str | None:
+        """The known word closest to an unknown `word`, or None when none is close enough (`correct`)."""
         if len(word) < MIN_CORRECTABLE or word in self._terms or not word.isalpha():
             return None
         # People rarely mistype the first letter, and allowing it turns "worth" into "north".
         candidates = [w for w in _one_edit(word) if w in self._terms and w[0] == word[0]]
         if not candidates and len(word) >= TWO_EDITS_FROM:
+            # Two edits: compared only with words that start with the same PREFIX letters
+            # (typos rarely touch them), which keeps this to a few hundred comparisons.
             candidates = [
                 w
-                for w in self._initials().get(word[0], ())
+                for w in self._prefixes().get(word[:PREFIX], ())
                 if abs(len(w) - len(word)) <= 2 and _distance_at_most(word, w, 2)
             ]
         if not candidates:
             return None
         return max(candidates, key=lambda w: (self._counts.get(w, 0), -abs(len(w) - len(word)), w))
 
-    def _initials(self) -> dict[str, list[str]]:
-        if self._by_initial is None:
+    def _prefixes(self) -> dict[str, list[str]]:
+        if self._by_prefix is None:
             groups = defaultdict(list)
             for w in self._terms:
-                groups[w[0]].append(w)
-            self._by_initial = dict(groups)
-        return self._by_initial
+                groups[w[:PREFIX]].append(w)
+            self._by_prefix = dict(groups)
+        return self._by_prefix
 
 
 def _one_edit(word: str) -> set[str]:
