@@ -251,7 +251,7 @@ class BM25Index:
         return self._search(terms, k)
 
     def top_k_grouped(
-        self, groups: Sequence[Sequence[tuple[Sequence[str], float, bool]]], k: int, candidates: int = 200
+        self, groups: Sequence[Sequence[tuple[Sequence[str], float, bool]]], k: int, candidates: int = 50
     ) -> list[tuple[int, float]]:
         """Best `k` passages when each group of weighted phrases counts once.
 

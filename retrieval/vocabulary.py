@@ -29,7 +29,7 @@ class Vocabulary:
     def __init__(self, terms: Mapping[str, str], counts: Mapping[str, int]) -> None:
         self._terms = dict(terms)
         self._counts = dict(counts)
-        self._by_prefix: dict[str, list[str]] | None = None
+        self._by_prefix: dict[tuple[str, int], list[str]] | None = None
         self.correct = lru_cache(maxsize=CORRECTIONS_REMEMBERED)(self._correct)
 
     def __contains__(self, word: str) -> bool:
@@ -53,20 +53,19 @@ class Vocabulary:
         if not candidates and len(word) >= TWO_EDITS_FROM:
             # Two edits: compared only with words that start with the same PREFIX letters
             # (typos rarely touch them), which keeps this to a few hundred comparisons.
-            candidates = [
-                w
-                for w in self._prefixes().get(word[:PREFIX], ())
-                if abs(len(w) - len(word)) <= 2 and _distance_at_most(word, w, 2)
-            ]
+            buckets = self._prefixes()
+            nearby = (w for n in range(len(word) - 2, len(word) + 3) for w in buckets.get((word[:PREFIX], n), ()))
+            candidates = [w for w in nearby if _distance_at_most(word, w, 2)]
         if not candidates:
             return None
         return max(candidates, key=lambda w: (self._counts.get(w, 0), -abs(len(w) - len(word)), w))
 
-    def _prefixes(self) -> dict[str, list[str]]:
+    def _prefixes(self) -> dict[tuple[str, int], list[str]]:
+        """Known words by (first PREFIX letters, length), built on first use."""
         if self._by_prefix is None:
             groups = defaultdict(list)
             for w in self._terms:
-                groups[w[:PREFIX]].append(w)
+                groups[w[:PREFIX], len(w)].append(w)
             self._by_prefix = dict(groups)
         return self._by_prefix
 
