@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 
 from bot.settings import Settings
 from knowledge.build import BuildReport
 from retrieval.knowledge_base import KnowledgeBase, rebuild
+
+# How much lower the rebuild worker's scheduling priority is than the bot's (see nice(2)).
+WORKER_NICENESS = 10
 
 
 class ReloadBusy(RuntimeError):
@@ -49,9 +53,16 @@ class LiveKnowledgeBase:
             return report
 
 
+def _yield_to_the_bot() -> None:
+    """Lower the worker's CPU priority: a reload may take longer, answers must not wait for it."""
+    os.nice(WORKER_NICENESS)
+
+
 async def _in_worker_process(function, *args):
-    """Run `function(*args)` in a fresh process ("spawn": safe beside this one's threads)."""
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    """Run `function(*args)` in a fresh, lower-priority process ("spawn": safe beside this one's threads)."""
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_yield_to_the_bot
+    )
     try:
         return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
     finally:
