@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
@@ -17,7 +18,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.render.html import answer_html, passage_html
 from bot.services import services
-from retrieval.answer import Answer, Decline
+from retrieval.answer import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,8 @@ async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, key: st
     if question is None:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return
-    answer = await asyncio.to_thread(shared.knowledge.current.ask, question, 5, page)
-    if answer.declined == Decline.NO_MORE or not answer.answered:
+    answer = await asyncio.to_thread(partial(shared.knowledge.current.ask, question, page=page))
+    if not answer.answered:  # every answering passage was shown already
         await query.answer(texts.NO_MORE)
         return
     await query.answer()
