@@ -44,15 +44,14 @@ from bot.live import LiveKnowledgeBase
 from bot.logs import configure_logging
 from bot.services import Services
 from bot.settings import Settings, SettingsError
+from bot.transport import AiohttpRequest
 from retrieval.knowledge_base import KnowledgeBase, open_current
 
 logger = logging.getLogger(__name__)
 
 # Updates handled at once, so one slow answer never holds the others.
 CONCURRENT_UPDATES = 64
-# HTTP connections to the Bot API. httpcore checks every pooled connection on each request,
-# so a pool as large as the concurrency costs CPU; a few keep-alive connections suffice
-# (measured with benchmarks/bench_bot.py: 186 -> 237 answers/s with 8 instead of 64).
+# Keep-alive HTTP connections to the Bot API for answers; getUpdates has its own one.
 CONNECTION_POOL = 8
 # Retries of a request Telegram refused with 429, each after the retry_after it asked for.
 RATE_LIMIT_RETRIES = 3
@@ -73,7 +72,8 @@ def build_application(settings: Settings, kb: KnowledgeBase, rate_limiter: bool 
             )
         )
         .concurrent_updates(CONCURRENT_UPDATES)
-        .connection_pool_size(CONNECTION_POOL)
+        .request(AiohttpRequest(CONNECTION_POOL))
+        .get_updates_request(AiohttpRequest(1))
         .post_init(_post_init)
     )
     if rate_limiter:
