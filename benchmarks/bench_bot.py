@@ -9,11 +9,12 @@ A synthetic knowledge base (`benchmarks/corpus.py` text in Markdown documents) i
 the `sendMessage` for that chat (a hook on the fake, before the fake's own checks). Inline
 queries are timed the same way, up to their `answerInlineQuery`.
 
-The fake server and this driver share the process with the bot, so every figure includes
-their work too (the fake validates the HTML of every answer): they are an upper bound on the
-bot's own cost. Every user has at most one question in flight, so each answer is matched to
-its question exactly: a user with a question pending is skipped and, when all are busy, a
-new user joins (the pool starts at `--users`; PTB does not serialize updates per chat).
+The fake server and the driver run in a process of their own, as Telegram would, and the
+bot in this one, so "CPU ms/update" is the bot's own CPU (its event loop, answer threads and
+HTTP client), and the two share the machine's cores. Every user has at most one question in
+flight, so each answer is matched to its question exactly: a user with a question pending is
+skipped and, when all are busy, a new user joins (the pool starts at `--users`; PTB does not
+serialize updates per chat).
 
 Runs (all bounded in count and time, traffic to 127.0.0.1 only):
 
@@ -36,6 +37,7 @@ import asyncio
 import contextlib
 import cProfile
 import datetime as dt
+import multiprocessing
 import os
 import platform
 import pstats
@@ -46,6 +48,8 @@ import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +78,7 @@ DRAIN_RATE = 10.0  # ... and longer for a long run: one second per this many upd
 WARMUP = 50
 POLL_TIMEOUT = dt.timedelta(seconds=1)
 STOP_TIMEOUT = 15.0
+RUN_TIMEOUT = 900.0  # seconds a burst may take at most, drain included
 GOAL_THROUGHPUT = 300  # answered questions per second, burst, 100k passages, 2 cores
 GOAL_P95_MS = 20.0  # at moderate load
 GOAL_RELOAD_RATIO = 2.0
@@ -134,7 +139,7 @@ class Run:
     first_push: float | None = None
     last_push: float | None = None
     last_answer: float | None = None
-    cpu: float | None = 0.0  # seconds of this process's CPU; None where not measured
+    cpu: float | None = 0.0  # seconds of the bot process's CPU during the run; None where not measured
     calls_from: int = 0
     rejected: int = 0
     unanswered: int = 0
@@ -247,29 +252,19 @@ class Driver:
 
     def begin(self, run: Run) -> Run:
         run.calls_from = len(self.fake.calls)
-        run.cpu = cpu_seconds()
         return run
 
     def end(self, run: Run) -> Run:
-        run.cpu = cpu_seconds() - run.cpu
         run.rejected = sum(call.ok is False for call in self.fake.calls[run.calls_from :])
         return run
 
-    async def burst(self, name: str, count: int, profile: Path | None = None) -> Run:
+    async def burst(self, name: str, count: int) -> Run:
         """Push `count` questions at once, then wait for every answer."""
         prepared = [self.prepare("message") for _ in range(count)]
         run = self.begin(Run(name, "burst"))
-        profiler = cProfile.Profile() if profile else None
-        if profiler:
-            profiler.enable()
         for update, user in prepared:
             self.push(run, update, user)
         await self.drain(run)
-        if profiler:
-            profiler.disable()
-            profiler.dump_stats(profile)
-            log(f"cProfile of the burst (event-loop thread only) written to {profile}")
-            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
         return self.end(run)
 
     async def paced(
@@ -278,17 +273,17 @@ class Driver:
         kind: str,
         rate: float,
         duration: float,
-        until: asyncio.Future | None = None,
+        until: EventType | None = None,
         limit: float = MAX_DURATION,
     ) -> Run:
-        """Push at a steady `rate` for `duration` s (and, given `until`, until it is done, within `limit` s)."""
+        """Push at a steady `rate` for `duration` s (and, given `until`, until it is set, within `limit` s)."""
         run = self.begin(Run(name, f"{rate:g}/s"))
         started = time.perf_counter()
         i = 0
         while i < MAX_PUSHES:
             target = started + i / rate
             elapsed = target - started
-            if elapsed >= limit or (elapsed >= duration and (until is None or until.done())):
+            if elapsed >= limit or (elapsed >= duration and (until is None or until.is_set())):
                 break
             update, user = self.prepare(kind)
             delay = target - time.perf_counter()
@@ -421,47 +416,135 @@ def rate_list(value: str) -> list[float]:
     return rates
 
 
+# --- the Bot API side, in a process of its own ------------------------------------------
+
+
+def serve_bot_api(conn: Connection, users: int, prompts: list[str], reload_done: EventType) -> None:
+    """The child process: the fake Bot API server and the driver, doing what `conn` asks."""
+    asyncio.run(_serve_bot_api(conn, users, prompts, reload_done))
+
+
+async def _serve_bot_api(conn: Connection, users: int, prompts: list[str], reload_done: EventType) -> None:
+    loop = asyncio.get_running_loop()
+    async with FakeTelegram(query_max_age=120.0) as fake:
+        driver = Driver(fake, users, prompts)
+        conn.send((fake.token, fake.base_url, fake.base_file_url))
+        while True:
+            command, *arguments = await loop.run_in_executor(None, conn.recv)
+            if command == "burst":
+                conn.send(await driver.burst(*arguments))
+            elif command == "paced":
+                name, kind, rate, duration, wait_for_reload, limit = arguments
+                until = reload_done if wait_for_reload else None
+                conn.send(await driver.paced(name, kind, rate, duration, until, limit))
+            elif command == "totals":
+                conn.send((driver.stray, driver.users))
+            else:  # "stop"
+                return
+
+
+class BotApiSide:
+    """This process's handle on the child: each run is asked for there and timed for CPU here."""
+
+    def __init__(self, users: int, prompts: list[str]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.reload_done = context.Event()
+        self._conn, child_conn = context.Pipe()
+        self._process = context.Process(
+            target=serve_bot_api, args=(child_conn, users, prompts, self.reload_done), daemon=True
+        )
+        self._process.start()
+
+    async def _call(self, *command: object, timeout: float) -> object:
+        self._conn.send(command)
+        loop = asyncio.get_running_loop()
+        if not await loop.run_in_executor(None, self._conn.poll, timeout):
+            raise TimeoutError(f"the Bot API side did not answer {command[0]!r} within {timeout:.0f} s")
+        return self._conn.recv()
+
+    async def address(self) -> tuple[str, str, str]:
+        """(token, base url, base file url) of the fake server, once it listens."""
+        loop = asyncio.get_running_loop()
+        if not await loop.run_in_executor(None, self._conn.poll, STOP_TIMEOUT):
+            raise TimeoutError("the fake Bot API server did not start")
+        return self._conn.recv()
+
+    async def run(self, *command: object, timeout: float, profile: Path | None = None) -> Run:
+        """One run, with this process's CPU (the bot's) measured around it."""
+        profiler = cProfile.Profile() if profile else None
+        cpu = cpu_seconds()
+        if profiler:
+            profiler.enable()
+        run = await self._call(*command, timeout=timeout)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+            log(f"cProfile of the bot's event-loop thread during {command[1]} written to {profile}")
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+        run.cpu = cpu_seconds() - cpu
+        return run
+
+    async def burst(self, name: str, count: int, profile: Path | None = None) -> Run:
+        return await self.run("burst", name, count, timeout=RUN_TIMEOUT, profile=profile)
+
+    async def paced(
+        self, name: str, kind: str, rate: float, duration: float, wait_for_reload: bool = False, limit=MAX_DURATION
+    ) -> Run:
+        return await self.run("paced", name, kind, rate, duration, wait_for_reload, limit, timeout=limit + RUN_TIMEOUT)
+
+    async def totals(self) -> tuple[int, int]:
+        """(answers that matched no question, users that took part)."""
+        return await self._call("totals", timeout=STOP_TIMEOUT)
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self._conn.send(("stop",))
+        self._process.join(STOP_TIMEOUT)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(STOP_TIMEOUT)
+
+
 async def measure(args, settings: Settings, kb: KnowledgeBase, prompts: list[str]) -> tuple:
-    fake = FakeTelegram(query_max_age=120.0)
-    await fake.start()
+    api = BotApiSide(args.users, prompts)
     application = None
     try:
+        token, base_url, base_file_url = await api.address()
         settings = Settings(
             knowledge_dir=settings.knowledge_dir,
             db_path=settings.db_path,
-            token=fake.token,
-            base_url=fake.base_url,
-            base_file_url=fake.base_file_url,
+            token=token,
+            base_url=base_url,
+            base_file_url=base_file_url,
         )
         application = await asyncio.wait_for(start_bot(settings, kb), STOP_TIMEOUT)
-        driver = Driver(fake, args.users, prompts)
         log(f"bot up; warm-up with {WARMUP} questions and {WARMUP // 5} inline queries")
-        await driver.burst("warm-up", WARMUP)
-        await driver.paced("warm-up inline", "inline", 50, WARMUP / 5 / 50)
+        await api.burst("warm-up", WARMUP)
+        await api.paced("warm-up inline", "inline", 50, WARMUP / 5 / 50)
 
         runs: list[Run] = []
         log(f"burst: {args.questions} questions at once")
-        runs.append(await driver.burst("burst", args.questions, args.profile))
+        runs.append(await api.burst("burst", args.questions, args.profile))
         for rate in args.rates:
             log(f"rate {rate:g}/s for {args.duration:g} s")
-            runs.append(await driver.paced(f"rate {rate:g}/s", "message", rate, args.duration))
+            runs.append(await api.paced(f"rate {rate:g}/s", "message", rate, args.duration))
         log(f"inline queries at {args.inline_rate:g}/s for {args.duration:g} s")
-        runs.append(await driver.paced(f"inline {args.inline_rate:g}/s", "inline", args.inline_rate, args.duration))
+        runs.append(await api.paced(f"inline {args.inline_rate:g}/s", "inline", args.inline_rate, args.duration))
 
         reload_runs, reload_s = None, None
         if args.reload:
             rate = args.reload_rate
             log(f"reload: {rate:g}/s for {args.duration:g} s idle")
-            idle = await driver.paced(f"idle {rate:g}/s", "message", rate, args.duration)
+            idle = await api.paced(f"idle {rate:g}/s", "message", rate, args.duration)
             live = application.bot_data["services"].knowledge
             log(f"reload: {rate:g}/s while LiveKnowledgeBase.reload() runs (at least {args.duration:g} s)")
             reload_started = time.perf_counter()
             finished: list[float] = []
             task = asyncio.ensure_future(live.reload())
-            task.add_done_callback(lambda _: finished.append(time.perf_counter()))
+            task.add_done_callback(lambda _: (finished.append(time.perf_counter()), api.reload_done.set()))
             try:
-                during = await driver.paced(
-                    f"during reload {rate:g}/s", "message", rate, args.duration, until=task, limit=RELOAD_TIMEOUT
+                during = await api.paced(
+                    f"during reload {rate:g}/s", "message", rate, args.duration, True, RELOAD_TIMEOUT
                 )
                 if task.done() and task.exception() is not None:
                     during.note = f"reload failed: {task.exception()!r}"
@@ -481,14 +564,15 @@ async def measure(args, settings: Settings, kb: KnowledgeBase, prompts: list[str
                 part = pushed_between(during, "… pushed while the reload ran", reload_started, finished[0])
                 runs.append(part)
                 reload_runs = (idle, during, part)
-        if driver.stray:
-            log(f"{driver.stray} answers matched no pushed update")
+        stray, users = await api.totals()
+        if stray:
+            log(f"{stray} answers matched no pushed update")
         processor = application.update_processor
-        return runs, reload_runs, reload_s, processor.max_concurrent_updates, driver.users
+        return runs, reload_runs, reload_s, processor.max_concurrent_updates, users
     finally:
         if application is not None:
             await stop_bot(application)
-        await fake.stop()
+        api.stop()
 
 
 def main() -> None:
@@ -502,7 +586,9 @@ def main() -> None:
     parser.add_argument("--reload-rate", type=float, default=50.0, help="questions per second around the reload")
     parser.add_argument("--users", type=int, default=200, help="distinct users to start with")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--profile", type=Path, help="write a cProfile of the burst (event-loop thread) here")
+    parser.add_argument(
+        "--profile", type=Path, help="write a cProfile of the bot's event-loop thread during the burst here"
+    )
     args = parser.parse_args()
     if args.passages < 1 or not 1 <= args.questions <= MAX_BURST:
         parser.error(f"need at least 1 passage and 1 to {MAX_BURST} questions")

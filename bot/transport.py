@@ -18,6 +18,7 @@ READ_TIMEOUT = 5.0
 WRITE_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -73,8 +74,10 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(
             total=_sum(pool, connect, write, read), connect=_sum(pool, connect), sock_connect=connect, sock_read=read
         )
+        body = _body(request_data)
+        headers = _FORM if isinstance(body, bytes) else None
         try:
-            async with self._session.request(method, url, data=_body(request_data), timeout=timeout) as response:
+            async with self._session.request(method, url, data=body, headers=headers, timeout=timeout) as response:
                 return response.status, await response.read()
         except (TimeoutError, aiohttp.ServerTimeoutError) as error:
             raise TimedOut from error
@@ -87,15 +90,18 @@ def _sum(*seconds: float | None) -> float | None:
     return None if None in seconds else sum(seconds)
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """Form fields as python-telegram-bot encodes them, with any files as multipart parts."""
+def _body(request_data: RequestData | None) -> bytes | aiohttp.FormData | None:
+    """Form fields as python-telegram-bot encodes them, with any files as multipart parts.
+
+    Plain fields go as ready-made urlencoded bytes: an aiohttp `FormData` builds a multipart
+    writer (and a random boundary) for every request even when it ends up urlencoded.
+    """
     if request_data is None:
         return None
-    fields = request_data.json_parameters
     files = request_data.multipart_data
     if not files:
-        return fields
-    form = aiohttp.FormData(fields)
+        return request_data.url_encoded_parameters().encode()
+    form = aiohttp.FormData(request_data.json_parameters)
     for name, (filename, content, mime_type) in files.items():
         form.add_field(name, content, filename=filename, content_type=mime_type)
     return form
