@@ -62,7 +62,7 @@ if str(REPO) not in sys.path:
 
 from bot import texts  # noqa: E402
 from bot.app import ALLOWED_UPDATES, CONCURRENT_UPDATES, build_application  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.settings import Settings, default_answer_workers  # noqa: E402
 from retrieval.knowledge_base import KnowledgeBase, rebuild  # noqa: E402
 from tests.fake_telegram import FakeTelegram, User, inline_query, private_text  # noqa: E402
 
@@ -318,6 +318,7 @@ async def stop_bot(application) -> None:
     if application.running:
         steps.append(application.stop)
     steps.append(application.shutdown)
+    steps.append(lambda: application.post_shutdown(application))
     for step in steps:
         try:
             await asyncio.wait_for(step(), STOP_TIMEOUT)
@@ -516,6 +517,7 @@ async def measure(args, settings: Settings, kb: KnowledgeBase, prompts: list[str
             token=token,
             base_url=base_url,
             base_file_url=base_file_url,
+            answer_workers=args.answer_workers,
         )
         application = await asyncio.wait_for(start_bot(settings, kb), STOP_TIMEOUT)
         log(f"bot up; warm-up with {WARMUP} questions and {WARMUP // 5} inline queries")
@@ -587,6 +589,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200, help="distinct users to start with")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--answer-workers", type=int, default=default_answer_workers(), help="answering processes (0: threads)"
+    )
+    parser.add_argument(
         "--profile", type=Path, help="write a cProfile of the bot's event-loop thread during the burst here"
     )
     args = parser.parse_args()
@@ -624,7 +629,8 @@ def main() -> None:
         f"{open_s:.1f} s) · burst: {args.questions:,} questions · steady runs: {args.duration:g} s each · "
         f"users: {args.users} to start, {users} in all · machine: {os.cpu_count()} CPUs, {platform.platform()}, "
         f"Python {platform.python_version()} · python-telegram-bot {telegram.__version__} · "
-        f"concurrent updates: {concurrent} (CONCURRENT_UPDATES {CONCURRENT_UPDATES}), rate limiter off, "
+        f"concurrent updates: {concurrent} (CONCURRENT_UPDATES {CONCURRENT_UPDATES}), answering processes: "
+        f"{args.answer_workers}, rate limiter off, "
         f"long poll {POLL_TIMEOUT.total_seconds():g} s · load average before: {load[0]:.2f}"
     )
     report(header, runs, reload_runs, reload_s)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from telegram import Message
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
@@ -16,7 +14,7 @@ from bot.services import services
 async def reply_with_answer(message: Message, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     """Answer `question` as a reply to `message` (quoting it outside private chats)."""
     shared = services(context)
-    answer = await asyncio.to_thread(shared.knowledge.current.ask, question)
+    answer = await shared.knowledge.ask(question)
     key = shared.questions.remember(question) if answer.more else None
     await message.reply_html(
         answer_html(answer),

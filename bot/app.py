@@ -75,6 +75,7 @@ def build_application(settings: Settings, kb: KnowledgeBase, rate_limiter: bool 
         .request(AiohttpRequest(CONNECTION_POOL))
         .get_updates_request(AiohttpRequest(1))
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
     )
     if rate_limiter:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
@@ -108,18 +109,29 @@ def add_handlers(application: Application) -> None:
 
 
 async def _post_init(application: Application) -> None:
-    """Publish the command menus and reload on SIGHUP."""
+    """Start the answering processes, publish the command menus and reload on SIGHUP."""
     bot = application.bot
     private = [BotCommand(name, description) for name, description in texts.COMMANDS_PRIVATE]
     group = [BotCommand(name, description) for name, description in texts.COMMANDS_GROUP]
     await bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands(group, scope=BotCommandScopeAllGroupChats())
     live = application.bot_data["services"].knowledge
+    await live.answers.warm_up(live.edition)
     try:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_on_signal(live, application.create_task))
     except (NotImplementedError, RuntimeError, AttributeError):  # no SIGHUP here (Windows, non-main thread)
         logger.info("SIGHUP reload is not available on this platform")
-    logger.info("policybot is up as @%s with %d passages", bot.username, live.current.passage_count)
+    logger.info(
+        "policybot is up as @%s with %d passages, answering in %s",
+        bot.username,
+        live.current.passage_count,
+        f"{live.answers.workers} processes" if live.answers.workers else "this process",
+    )
+
+
+async def _post_shutdown(application: Application) -> None:
+    """Stop the answering processes."""
+    application.bot_data["services"].knowledge.answers.shutdown()
 
 
 def run(settings: Settings) -> None:

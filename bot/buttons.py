@@ -7,9 +7,7 @@ passage id. Every press gets an answer, including forged, stale and expired butt
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
@@ -71,7 +69,7 @@ async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, key: st
     if question is None:
         await query.answer(texts.BUTTON_EXPIRED, show_alert=True)
         return
-    answer = await asyncio.to_thread(partial(shared.knowledge.current.ask, question, page=page))
+    answer = await shared.knowledge.ask(question, page=page)
     if not answer.answered:  # every answering passage was shown already
         await query.answer(texts.NO_MORE)
         return
@@ -84,7 +82,7 @@ async def _show_more(update: Update, context: ContextTypes.DEFAULT_TYPE, key: st
 
 async def _show_source(update: Update, context: ContextTypes.DEFAULT_TYPE, passage_id: str) -> None:
     query = update.callback_query
-    hit = await asyncio.to_thread(services(context).knowledge.current.passage_hit, passage_id)
+    hit = await services(context).knowledge.passage_hit(passage_id)
     if hit is None:
         await query.answer(texts.PASSAGE_GONE, show_alert=True)
         return

@@ -28,14 +28,14 @@ DESCRIPTION_CHARS = 120
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer an inline query with up to MAX_RESULTS cited passages, or examples when empty."""
     query = update.inline_query
-    kb = services(context).knowledge.current
+    live = services(context).knowledge
     text = query.query.strip()
     if text:
-        answers = await asyncio.to_thread(kb.ask_each, text, MAX_RESULTS)
+        answers = await live.ask_each(text, MAX_RESULTS)
         results = [_passage_result(answer) for answer in answers]
     else:
-        examples = await asyncio.to_thread(lambda: [(q, kb.ask(q)) for q in texts.EXAMPLE_QUESTIONS])
-        results = [_example_result(i, q, a) for i, (q, a) in enumerate(examples) if a.answered]
+        examples = await asyncio.gather(*map(live.ask, texts.EXAMPLE_QUESTIONS))
+        results = [_example_result(i, a.question, a) for i, a in enumerate(examples) if a.answered]
     button = None if results else InlineQueryResultsButton(text=texts.INLINE_NOTHING, start_parameter="help")
     await query.answer(results, cache_time=CACHE_SECONDS, button=button)
 

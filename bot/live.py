@@ -1,9 +1,10 @@
-"""The knowledge base in service, and the one way to replace it while answering.
+"""The knowledge base in service: the one way to ask it, and to replace it while answering.
 
-A reload rebuilds the store in a worker process (so the rebuild's CPU work does not hold
-this process's interpreter lock and answers keep flowing), opens the new store in a
-thread, then swaps one reference. Questions already being answered finish on the old
-knowledge base; a failed rebuild leaves the old one in service untouched.
+Questions go to the answering processes of `bot.answer_pool`. A reload rebuilds the store
+in a worker process (so the rebuild's CPU work does not hold this process's interpreter
+lock and answers keep flowing), opens the new store in a thread, then swaps one reference.
+Questions already being answered finish on the old knowledge base; a failed rebuild leaves
+the old one in service untouched.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 
+from bot.answer_pool import AnswerPool, Edition
 from bot.settings import Settings
 from knowledge.build import BuildReport
+from retrieval.answer import Answer, Hit
 from retrieval.knowledge_base import KnowledgeBase, rebuild
 
 # How much lower the rebuild worker's scheduling priority is than the bot's (see nice(2)).
@@ -32,6 +35,25 @@ class LiveKnowledgeBase:
         self.current = current
         self._settings = settings
         self._lock = asyncio.Lock()
+        self._generation = 0  # reloads so far: tells the answering processes when to reopen
+        self.answers = AnswerPool(settings.answer_workers)
+
+    @property
+    def edition(self) -> Edition:
+        """The knowledge base in service, as the answering processes find it."""
+        return Edition(self.current.store.path, self._settings.synonyms_path, self._generation)
+
+    async def ask(self, question: str, page: int = 0) -> Answer:
+        """`KnowledgeBase.ask` on the knowledge base in service."""
+        return await self.answers.call(self.edition, self.current, "ask", question, page=page)
+
+    async def ask_each(self, question: str, limit: int) -> list[Answer]:
+        """`KnowledgeBase.ask_each` on the knowledge base in service."""
+        return await self.answers.call(self.edition, self.current, "ask_each", question, limit)
+
+    async def passage_hit(self, passage_id: str) -> Hit | None:
+        """The passage with this id in the knowledge base in service (one lookup: no worker needed)."""
+        return await asyncio.to_thread(self.current.passage_hit, passage_id)
 
     @property
     def reloading(self) -> bool:
@@ -50,6 +72,7 @@ class LiveKnowledgeBase:
             settings = self._settings
             report = await _in_worker_process(rebuild, settings.knowledge_dir, settings.db_path)
             self.current = await asyncio.to_thread(KnowledgeBase.open, settings.db_path, settings.synonyms_path)
+            self._generation += 1
             return report
 
 

@@ -8,6 +8,7 @@ Secrets (the bot token, the webhook secret) are kept out of `repr`, so logging a
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -19,6 +20,7 @@ import knowledge
 BUNDLED_KNOWLEDGE = Path(knowledge.__file__).parent / "documents"
 BUNDLED_SYNONYMS = Path(knowledge.__file__).parent / "synonyms.txt"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_ANSWER_WORKERS = 32
 
 
 class SettingsError(ValueError):
@@ -45,6 +47,17 @@ def _port(value: str) -> int:
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise ValueError("a TCP port number between 1 and 65535")
     return int(value)
+
+
+def _workers(value: str) -> int:
+    if not value.isdigit() or int(value) > MAX_ANSWER_WORKERS:
+        raise ValueError(f"a number of processes from 0 (answer in the bot's own process) to {MAX_ANSWER_WORKERS}")
+    return int(value)
+
+
+def default_answer_workers() -> int:
+    """One answering process per core: retrieval is CPU work."""
+    return min(os.cpu_count() or 1, MAX_ANSWER_WORKERS)
 
 
 def _log_level(value: str) -> str:
@@ -76,6 +89,13 @@ SETTINGS = (
     Setting("listen", "--listen", "POLICYBOT_LISTEN", "Address the webhook server binds."),
     Setting("port", "--port", "POLICYBOT_PORT", "Port the webhook server binds.", _port),
     Setting("secret_token", "--secret-token", "POLICYBOT_WEBHOOK_SECRET", "Webhook secret Telegram must send."),
+    Setting(
+        "answer_workers",
+        "--answer-workers",
+        "POLICYBOT_ANSWER_WORKERS",
+        "Processes that answer questions (default: one per core; 0: in the bot's own process).",
+        _workers,
+    ),
     Setting("log_level", "--log-level", "POLICYBOT_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR.", _log_level),
 )
 
@@ -97,6 +117,7 @@ class Settings:
     listen: str = "127.0.0.1"
     port: int = 8443
     secret_token: str | None = field(default=None, repr=False)
+    answer_workers: int = field(default_factory=default_answer_workers)
     log_level: str = "INFO"
 
     @classmethod

@@ -75,6 +75,7 @@ def bot_settings(fake, knowledge_dir, tmp_path):
         base_url=fake.base_url,
         base_file_url=fake.base_file_url,
         admins=frozenset({ADMIN_ID}),
+        answer_workers=0,  # answers in threads: quick to start; tests/test_answer_pool.py runs the processes
     )
 
 
@@ -98,3 +99,4 @@ async def policybot(bot_settings):
         await application.updater.stop()
         await application.stop()
         await application.shutdown()
+        await application.post_shutdown(application)

@@ -1,0 +1,92 @@
+"""The bot as deployed by default: questions answered in worker processes, end to end."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import multiprocessing
+import os
+import signal
+
+import pytest
+
+from bot.app import build_application
+from tests.bot_helpers import WAIT, ZEPPELIN_QUESTION, ask_privately, in_chat, write_zeppelin_document
+from tests.conftest import ADMIN_ID
+from tests.fake_telegram import User, inline_query, private_text
+
+WORKERS = 2
+ADMIN = User("Ada", "ada_admin", id=ADMIN_ID)
+QUESTION = "Why shouldn't the sanctions be lifted yet?"
+
+
+@pytest.fixture
+def bot_settings(bot_settings):
+    """The shared settings, answering in processes as `policybot run` does by default."""
+    return dataclasses.replace(bot_settings, answer_workers=WORKERS)
+
+
+@pytest.fixture
+def earlier_children() -> set[int]:
+    """Child processes alive before the bot starts (asked for before `policybot`)."""
+    return {child.pid for child in multiprocessing.active_children()}
+
+
+def started_since(earlier: set[int]) -> list[multiprocessing.Process]:
+    """Child processes started since `earlier` was taken and still alive."""
+    return [child for child in multiprocessing.active_children() if child.pid not in earlier and child.is_alive()]
+
+
+async def test_answers_come_from_the_worker_processes_and_match_the_knowledge_base(
+    fake, kb, earlier_children, policybot
+):
+    assert len(started_since(earlier_children)) == WORKERS
+    reply = await ask_privately(fake, User("Ann", "ann"), QUESTION)
+    in_process = kb.ask(QUESTION)
+    assert in_process.answered
+    for quote in in_process.quotes:
+        assert quote.text in reply["text"]
+    assert fake.rejections == []
+
+
+async def test_inline_queries_are_answered_by_the_workers(fake, policybot):
+    pushed = fake.push_update(inline_query(User("Ivy", "ivy"), "sanctions relief"))
+    [call] = await fake.wait_for_call("answerInlineQuery", timeout=WAIT)
+    assert call.params["inline_query_id"] == pushed["inline_query"]["id"]
+    assert call.ok and call.params["results"]
+
+
+async def test_after_a_reload_the_workers_answer_from_the_new_knowledge_base(fake, knowledge_dir, policybot):
+    write_zeppelin_document(knowledge_dir)
+    before = await ask_privately(fake, User("Zed", "zed"), ZEPPELIN_QUESTION)
+    assert "two thousand metres" not in before["text"]
+    fake.push_update(private_text(ADMIN, "/reload"))
+    await fake.wait_for_call("editMessageText", predicate=in_chat(ADMIN_ID), timeout=WAIT)
+    # Several questions, so each worker is asked at least once.
+    for n in range(2 * WORKERS):
+        reply = await ask_privately(fake, User(f"Zed{n}", f"zed{n}"), ZEPPELIN_QUESTION)
+        assert "two thousand metres" in reply["text"]
+
+
+async def test_a_killed_worker_loses_no_question_and_is_replaced(fake, earlier_children, policybot, caplog):
+    workers = started_since(earlier_children)
+    assert len(workers) == WORKERS
+    for worker in workers:
+        os.kill(worker.pid, signal.SIGKILL)
+    for worker in workers:
+        worker.join(WAIT)
+    with caplog.at_level(logging.ERROR, logger="bot.answer_pool"):
+        first = await ask_privately(fake, User("Kim", "kim"), QUESTION)
+    assert "Overcoming the Wrong Détente" in first["text"]
+    assert any("answering process died" in r.getMessage() for r in caplog.records)
+
+    second = await ask_privately(fake, User("Lee", "lee"), QUESTION)
+    assert second["text"] == first["text"]
+    replacements = started_since(earlier_children | {w.pid for w in workers})
+    assert replacements, "new answering processes took over"
+
+
+async def test_with_no_workers_answers_in_threads_are_the_same(bot_settings, kb):
+    settings = dataclasses.replace(bot_settings, answer_workers=0)
+    live = build_application(settings, kb).bot_data["services"].knowledge
+    assert await live.ask(QUESTION) == kb.ask(QUESTION)
