@@ -220,16 +220,8 @@ _MEDIA: dict[str, Any] = {
         "mime_type": "audio/ogg",
     },
     "location": {"latitude": 50.4501, "longitude": 30.5234},
-    "poll": {
-        "id": "5000000000000000001",
-        "question": "Keep the sanctions?",
-        "options": [{"text": "Yes", "voter_count": 0}, {"text": "No", "voter_count": 0}],
-        "total_voter_count": 0,
-        "is_closed": False,
-        "is_anonymous": True,
-        "type": "regular",
-        "allows_multiple_answers": False,
-    },
+    "contact": {"phone_number": "+10000000000", "first_name": "Someone"},
+    "dice": {"emoji": "🎲", "value": 4},
 }
 MEDIA_KINDS = tuple(_MEDIA)
 
