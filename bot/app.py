@@ -18,6 +18,7 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     LinkPreviewOptions,
+    Message,
     Update,
 )
 from telegram.constants import ParseMode
@@ -33,12 +34,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.ext.filters import MessageFilter
 
 from bot import texts
 from bot.admin import reload_command, reload_on_signal
 from bot.buttons import on_button
 from bot.errors import on_error
-from bot.handlers import ask, group_message, private_question, sources, start
+from bot.handlers import ask, group_message, private_other, private_question, sources, start
 from bot.inline import inline_query
 from bot.live import LiveKnowledgeBase
 from bot.logs import configure_logging
@@ -89,17 +91,31 @@ def build_application(settings: Settings, kb: KnowledgeBase, rate_limiter: bool 
     return application
 
 
+class _FromAnotherBot(MessageFilter):
+    """A message a bot sent in its own name (not an anonymous admin's or a channel's, which carry sender_chat).
+
+    Telegram never shows one bot's messages to another, so one that arrives is forged, or a
+    bot-to-bot loop in the making: it is not answered.
+    """
+
+    def filter(self, message: Message) -> bool:
+        return message.from_user is not None and message.from_user.is_bot and message.sender_chat is None
+
+
 def add_handlers(application: Application) -> None:
     """Route each kind of update to its handler."""
-    message = filters.UpdateType.MESSAGE
+    message = filters.UpdateType.MESSAGE & ~_FromAnotherBot()
     text = filters.TEXT & ~filters.COMMAND & message
+    # What a person sends that is neither text nor a caption: stickers, voice, locations, polls...
+    other = message & ~filters.TEXT & ~filters.CAPTION & ~filters.StatusUpdate.ALL
     application.add_handlers(
         [
             CommandHandler(["start", "help"], start, filters=message),
             CommandHandler("sources", sources, filters=message),
             CommandHandler("ask", ask, filters=message | filters.UpdateType.CHANNEL_POST),
             CommandHandler("reload", reload_command, filters=message),
-            MessageHandler(filters.ChatType.PRIVATE & text, private_question),
+            MessageHandler(filters.ChatType.PRIVATE & (text | filters.CAPTION & message), private_question),
+            MessageHandler(filters.ChatType.PRIVATE & other, private_other),
             MessageHandler(filters.ChatType.GROUPS & text, group_message),
             InlineQueryHandler(inline_query),
             CallbackQueryHandler(on_button),

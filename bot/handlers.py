@@ -1,7 +1,8 @@
 """Message and command handlers: read the update, pick out the question, answer it.
 
 Groups stay quiet: the bot speaks there only when addressed (/ask, a reply to one of its
-messages, an @mention); private chats treat every text as a question.
+messages, an @mention); private chats treat every text as a question, a photo's caption
+included, and say that only text is read when sent a sticker, voice message or the like.
 """
 
 from __future__ import annotations
@@ -38,11 +39,16 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def private_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer any text sent in a private chat (except answers posted through the bot's inline mode)."""
+    """Answer any text or caption sent in a private chat (except answers posted through the bot's inline mode)."""
     message = update.effective_message
     if _via_this_bot(message, context):
         return
-    await reply_with_answer(message, context, message.text)
+    await reply_with_answer(message, context, message.text or message.caption)
+
+
+async def private_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say that only text is read, for a sticker, photo, voice message, location or the like."""
+    await update.effective_message.reply_text(texts.TEXT_ONLY, parse_mode=None)
 
 
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -79,6 +79,7 @@ HELP = (
     "/sources lists the documents."
 )
 SOURCES_HEADER = "Documents in the knowledge base:"
+TEXT_ONLY = "I only read text. Send your question as a message, e.g. why keep the sanctions?"
 ASK_USAGE = "Ask a question after the command, e.g. /ask why keep the sanctions?"
 MORE_BUTTON = "More"
 SOURCE_BUTTON = "Source [{number}]"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -120,6 +121,8 @@ class QueryParser:
 
     def parse(self, question: str) -> Query:
         """Analyze `question` into concepts."""
+        # Composed, so "De\u0301tente" (as macOS keyboards send it) stays one word, "Détente".
+        question = unicodedata.normalize("NFC", question)
         text = _IDIOMS.sub(lambda idiom: " " * len(idiom.group()), question)  # offsets stay put
         tokens = [(t, None) if self._is_filler(t) else self._repair(t) for t in self._analyzer.tokens(text)]
         concepts = []

@@ -30,6 +30,8 @@ class Vocabulary:
         self._terms = dict(terms)
         self._counts = dict(counts)
         self._by_prefix: dict[tuple[str, int], list[str]] | None = None
+        # A word longer than this is more than two edits from every known word.
+        self._longest = max(map(len, self._terms), default=0) + 2
         self.correct = lru_cache(maxsize=CORRECTIONS_REMEMBERED)(self._correct)
 
     def __contains__(self, word: str) -> bool:
@@ -46,8 +48,8 @@ class Vocabulary:
 
     def _correct(self, word: str) -> str | None:
         """The known word closest to an unknown `word`, or None when none is close enough (`correct`)."""
-        if len(word) < MIN_CORRECTABLE or word in self._terms or not word.isalpha():
-            return None
+        if not MIN_CORRECTABLE <= len(word) <= self._longest or word in self._terms or not word.isalpha():
+            return None  # (a 4,096-letter word would otherwise cost seconds and ~1 GB of one-edit strings)
         # People rarely mistype the first letter, and allowing it turns "worth" into "north".
         candidates = [w for w in _one_edit(word) if w in self._terms and w[0] == word[0]]
         if not candidates and len(word) >= TWO_EDITS_FROM:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,11 @@ async def assert_silent_in(fake, chat_id: int) -> None:
     """Assert the bot sent nothing to `chat_id`, once a later private question has been answered."""
     await settle(fake)
     assert calls_to(fake, chat_id) == []
+
+
+def errors_logged(caplog) -> list[str]:
+    """What was logged at ERROR or above: the bot's error handler (an update crashed it) or PTB's own."""
+    return [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 async def press(fake, user: User, message: dict, data: str) -> Call:

@@ -27,6 +27,13 @@ def test_every_quote_is_verbatim_text_of_a_passage(kb, question):
         assert any(quote.text in text for text in texts), quote.text
 
 
+def test_a_question_with_decomposed_accents_is_read_like_the_composed_one(kb):
+    decomposed = kb.ask("the right De\u0301tente principles")
+    composed = kb.ask("the right Détente principles")
+    assert decomposed.corrections == ()
+    assert [h.passage.id for h in decomposed.hits] == [h.passage.id for h in composed.hits]
+
+
 def test_quotes_carry_numbered_citations_with_title_and_section(kb):
     answer = kb.ask("what are the consequences of removing sanctions prematurely")
     assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))

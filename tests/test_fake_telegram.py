@@ -254,6 +254,15 @@ async def test_empty_or_blank_text_is_rejected(fake, bot, text, parse_mode):
     rejected_with(fake, "Bad Request: message text is empty")
 
 
+async def test_text_that_is_not_valid_unicode_is_rejected(fake):
+    # PTB cannot even encode a lone surrogate in a form; JSON can carry it as "\ud800".
+    async with aiohttp.ClientSession() as session:
+        body = {"chat_id": GROUP.id, "text": "broken \ud800 client"}
+        async with session.post(f"{fake.base_url}{fake.token}/sendMessage", json=body) as response:
+            assert response.status == 400
+    rejected_with(fake, "Bad Request: strings must be encoded in UTF-8")
+
+
 async def test_surrounding_whitespace_is_trimmed_and_entities_follow(bot):
     message = await bot.send_message(GROUP.id, "\n  <b>hi</b> there \n", parse_mode="HTML")
 

@@ -1,3 +1,5 @@
+import time
+
 from retrieval.vocabulary import Vocabulary
 
 vocabulary = Vocabulary(
@@ -34,3 +36,14 @@ def test_two_edits_only_for_long_words():
 def test_unrelated_words_are_not_corrected():
     assert vocabulary.correct("password") is None
     assert vocabulary.correct("weather") is None
+
+
+def test_a_word_two_letters_longer_than_any_known_word_is_still_repaired():
+    assert vocabulary.correct("sanctionsss") == "sanctions"
+
+
+def test_a_word_too_long_to_be_a_typo_is_left_alone_at_once():
+    # A 4,096-letter word (a message's worth) took ~2 s and ~1 GB of one-edit strings before.
+    started = time.perf_counter()
+    assert vocabulary.correct("s" * 4096) is None
+    assert time.perf_counter() - started < 0.2

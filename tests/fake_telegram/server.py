@@ -807,6 +807,8 @@ def _formatted_text(text: Any, parse_mode: Any, entities: Any, *, too_long: str)
     """The text and entities Telegram would store, or the error it would answer."""
     if not isinstance(text, str) or not text:
         raise _bad_request("message text is empty")
+    if not _is_utf8(text):  # e.g. a lone surrogate, sent as JSON "\ud800"
+        raise _bad_request("strings must be encoded in UTF-8")
     mode = str(parse_mode or "").lower()
     if mode == "html":
         try:
@@ -825,6 +827,14 @@ def _formatted_text(text: Any, parse_mode: Any, entities: Any, *, too_long: str)
     if utf16_len(text) > MAX_TEXT_LENGTH:
         raise _bad_request(too_long)
     return text, entities
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _given_entities(text: str, entities: Any) -> list[JSONDict]:

@@ -11,6 +11,7 @@ import copy
 import itertools
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
@@ -19,17 +20,24 @@ from .html_parser import utf16_len
 __all__ = [
     "CHANNEL_BOT",
     "GROUP_ANONYMOUS_BOT",
+    "MEDIA_KINDS",
     "Chat",
     "User",
     "as_dict",
     "callback_query",
+    "channel_message",
     "channel_post",
     "edited_message",
     "forwarded_from",
+    "group_message",
     "group_text",
     "inline_query",
+    "media_content",
+    "private_message",
     "private_text",
+    "text_content",
     "text_entities",
+    "without",
 ]
 
 JSONDict = dict[str, Any]
@@ -158,7 +166,7 @@ def forwarded_from(origin: User | Chat, *, message_id: int = 1) -> JSONDict:
 def _message(
     chat: Chat,
     sender: User | None,
-    text: str,
+    content: JSONDict,
     *,
     reply_to: Any = None,
     sender_chat: Chat | None = None,
@@ -173,9 +181,8 @@ def _message(
             message["from"] = placeholder.to_dict()
     elif sender is not None:
         message["from"] = sender.to_dict()
-    message["text"] = text
+    message.update(copy.deepcopy(content))
     optional = {
-        "entities": text_entities(text),
         # Telegram nests replies one level deep only.
         "reply_to_message": None if reply_to is None else _without_reply(reply_to),
         "via_bot": None if via_bot is None else via_bot.to_dict(),
@@ -185,42 +192,91 @@ def _message(
     return message
 
 
+def text_content(text: str) -> JSONDict:
+    """The content of a text message: ``text`` and the entities Telegram's clients attach."""
+    return _without_none({"text": text, "entities": text_entities(text) or None})
+
+
+# What each kind of non-text message carries (file ids are opaque strings to a bot).
+_MEDIA: dict[str, Any] = {
+    "sticker": {
+        "file_id": "CAACAgIAAxkBAAEStickerFileId",
+        "file_unique_id": "AgADSticker",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": "👍",
+    },
+    "photo": [
+        {"file_id": f"AgACAgIAAxkBAAEPhoto{size}", "file_unique_id": f"AQADPhoto{size}", "width": size, "height": size}
+        for size in (90, 320, 1280)
+    ],
+    "voice": {
+        "file_id": "AwACAgIAAxkBAAEVoice",
+        "file_unique_id": "AgADVoice",
+        "duration": 3,
+        "mime_type": "audio/ogg",
+    },
+    "location": {"latitude": 50.4501, "longitude": 30.5234},
+    "contact": {"phone_number": "+10000000000", "first_name": "Someone"},
+    "dice": {"emoji": "🎲", "value": 4},
+}
+MEDIA_KINDS = tuple(_MEDIA)
+
+
+def media_content(kind: str, caption: str | None = None) -> JSONDict:
+    """The content of a non-text message of ``kind`` (one of MEDIA_KINDS), with an optional caption."""
+    content: JSONDict = {kind: _MEDIA[kind]}
+    if caption is not None:
+        content["caption"] = caption
+        if entities := text_entities(caption):
+            content["caption_entities"] = entities
+    return content
+
+
 def _without_reply(message: Any) -> JSONDict:
     quoted = as_dict(message)
     quoted.pop("reply_to_message", None)
     return quoted
 
 
-def private_text(
+def private_message(
     user: User,
-    text: str,
+    content: JSONDict,
     *,
     reply_to: Any = None,
     via_bot: User | None = None,
     forward_origin: JSONDict | None = None,
 ) -> JSONDict:
-    """A text message from ``user`` in their private chat with the bot."""
+    """A message with ``content`` (see text_content, media_content) from ``user`` in their private chat."""
     message = _message(
-        Chat.private(user), user, text, reply_to=reply_to, via_bot=via_bot, forward_origin=forward_origin
+        Chat.private(user), user, content, reply_to=reply_to, via_bot=via_bot, forward_origin=forward_origin
     )
     return {"message": message}
 
 
-def group_text(
+def private_text(user: User, text: str, **options: Any) -> JSONDict:
+    """A text message from ``user`` in their private chat with the bot (options as for private_message)."""
+    return private_message(user, text_content(text), **options)
+
+
+def group_message(
     chat: Chat,
     user: User | None,
-    text: str,
+    content: JSONDict,
     reply_to: Any = None,
     *,
     sender_chat: Chat | None = None,
     via_bot: User | None = None,
     forward_origin: JSONDict | None = None,
 ) -> JSONDict:
-    """A text message in a (super)group; ``sender_chat=chat`` makes it an anonymous admin's."""
+    """A message with ``content`` in a (super)group; ``sender_chat=chat`` makes it an anonymous admin's."""
     message = _message(
         chat,
         user,
-        text,
+        content,
         reply_to=reply_to,
         sender_chat=sender_chat,
         via_bot=via_bot,
@@ -229,9 +285,28 @@ def group_text(
     return {"message": message}
 
 
+def group_text(chat: Chat, user: User | None, text: str, reply_to: Any = None, **options: Any) -> JSONDict:
+    """A text message in a (super)group (options as for group_message)."""
+    return group_message(chat, user, text_content(text), reply_to, **options)
+
+
+def channel_message(chat: Chat, content: JSONDict) -> JSONDict:
+    """A post with ``content`` in a channel: no ``from``, the channel itself is the ``sender_chat``."""
+    return {"channel_post": _message(chat, None, content, sender_chat=chat)}
+
+
 def channel_post(chat: Chat, text: str) -> JSONDict:
-    """A post in a channel: no ``from``, the channel itself is the ``sender_chat``."""
-    return {"channel_post": _message(chat, None, text, sender_chat=chat)}
+    """A text post in a channel."""
+    return channel_message(chat, text_content(text))
+
+
+def without(update: Mapping[str, Any], *names: str) -> JSONDict:
+    """``update`` with fields of its message or query removed, as a broken client or server might send it."""
+    broken = as_dict(update)
+    [kind] = [key for key in broken if key != "update_id"]
+    for name in names:
+        broken[kind].pop(name, None)
+    return broken
 
 
 def inline_query(user: User, query: str, chat_type: str = "private", offset: str = "") -> JSONDict:
