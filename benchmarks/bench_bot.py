@@ -10,8 +10,8 @@ the `sendMessage` for that chat (a hook on the fake, before the fake's own check
 queries are timed the same way, up to their `answerInlineQuery`.
 
 The fake server and the driver run in a process of their own, as Telegram would, and the
-bot in this one, so "CPU ms/update" is the bot's own CPU (its event loop, answer threads and
-HTTP client), and the two share the machine's cores. Every user has at most one question in
+bot in this one, so "CPU ms/update" is the bot's own CPU (its event loop, HTTP client and
+answering processes, `--answer-workers`), and the two share the machine's cores. Every user has at most one question in
 flight, so each answer is matched to its question exactly: a user with a question pending is
 skipped and, when all are busy, a new user joins (the pool starts at `--users`; PTB does not
 serialize updates per chat).
@@ -88,10 +88,19 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def cpu_seconds() -> float:
-    """CPU time of this process so far, all threads, user + system (not the reload's worker process)."""
+def cpu_seconds(pids: tuple[int, ...] = ()) -> float:
+    """CPU time so far of this process (all threads) plus processes `pids`, user + system."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime + usage.ru_stime + sum(map(_process_cpu_seconds, pids))
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process, from /proc (Linux); 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- the knowledge base -----------------------------------------------------------------
@@ -455,6 +464,8 @@ class BotApiSide:
             target=serve_bot_api, args=(child_conn, users, prompts, self.reload_done), daemon=True
         )
         self._process.start()
+        # The bot's answering processes, whose CPU counts as the bot's (set once the bot is up).
+        self.answering_pids: tuple[int, ...] = ()
 
     async def _call(self, *command: object, timeout: float) -> object:
         self._conn.send(command)
@@ -473,7 +484,7 @@ class BotApiSide:
     async def run(self, *command: object, timeout: float, profile: Path | None = None) -> Run:
         """One run, with this process's CPU (the bot's) measured around it."""
         profiler = cProfile.Profile() if profile else None
-        cpu = cpu_seconds()
+        cpu = cpu_seconds(self.answering_pids)
         if profiler:
             profiler.enable()
         run = await self._call(*command, timeout=timeout)
@@ -482,7 +493,7 @@ class BotApiSide:
             profiler.dump_stats(profile)
             log(f"cProfile of the bot's event-loop thread during {command[1]} written to {profile}")
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
-        run.cpu = cpu_seconds() - cpu
+        run.cpu = cpu_seconds(self.answering_pids) - cpu
         return run
 
     async def burst(self, name: str, count: int, profile: Path | None = None) -> Run:
@@ -496,6 +507,10 @@ class BotApiSide:
     async def totals(self) -> tuple[int, int]:
         """(answers that matched no question, users that took part)."""
         return await self._call("totals", timeout=STOP_TIMEOUT)
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -520,6 +535,9 @@ async def measure(args, settings: Settings, kb: KnowledgeBase, prompts: list[str
             answer_workers=args.answer_workers,
         )
         application = await asyncio.wait_for(start_bot(settings, kb), STOP_TIMEOUT)
+        api.answering_pids = tuple(
+            child.pid for child in multiprocessing.active_children() if child.pid != api.pid and child.pid is not None
+        )
         log(f"bot up; warm-up with {WARMUP} questions and {WARMUP // 5} inline queries")
         await api.burst("warm-up", WARMUP)
         await api.paced("warm-up inline", "inline", 50, WARMUP / 5 / 50)
