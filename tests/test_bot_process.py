@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests import leak_guard
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import User, private_text
 
@@ -75,6 +76,7 @@ async def start_bot(fake, knowledge_dir, tmp_path):
         if bot.process.returncode is None:
             bot.process.kill()
             await bot.process.wait()
+        leak_guard.check_text(f"output of policybot run ({bot.log.name})", bot.output)
 
 
 async def test_polling_answers_and_stops_cleanly_on_sigterm(fake, start_bot):
