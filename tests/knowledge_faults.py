@@ -100,6 +100,11 @@ FAULTS = [
         "policy.md: duplicate document id: same as 'Policy.md' but for letter case or accents; rename one",
     ),
     Fault(
+        "second-link-to-a-document",
+        lambda folder, _: os.symlink("overcoming-the-wrong-detente.md", folder / "zz-alias.md"),
+        "zz-alias.md: duplicate document: the same file as 'overcoming-the-wrong-detente.md'",
+    ),
+    Fault(
         "symlink-loop",
         lambda folder, _: os.symlink("loop.md", folder / "loop.md"),
         "loop.md: a symlink loop (the link leads back to itself); remove it",
