@@ -47,6 +47,7 @@ from bot.logs import configure_logging
 from bot.services import Services
 from bot.settings import Settings, SettingsError
 from bot.transport import AiohttpRequest
+from bot.webhook import serve_webhook
 from retrieval.knowledge_base import KnowledgeBase, open_current
 
 logger = logging.getLogger(__name__)
@@ -162,13 +163,16 @@ def run(settings: Settings) -> None:
     application = build_application(settings, kb)
     try:
         if settings.webhook_url:
-            application.run_webhook(
-                listen=settings.listen,
-                port=settings.port,
-                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=secret_token,
-                allowed_updates=ALLOWED_UPDATES,
+            asyncio.run(
+                serve_webhook(
+                    application,
+                    listen=settings.listen,
+                    port=settings.port,
+                    path=urlparse(settings.webhook_url).path,
+                    webhook_url=settings.webhook_url,
+                    secret_token=secret_token,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
             )
         else:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 REDACTED = "[redacted]"
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Loggers that put request URLs, and so the token, in their INFO and DEBUG lines.
+URL_LOGGERS = ("httpx", "httpcore")
 
 
 class RedactingFormatter(logging.Formatter):
@@ -41,5 +43,10 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_url_loggers()
+
+
+def quiet_url_loggers() -> None:
+    """Keep the HTTP client's request lines (which hold the token in their URLs) out of the logs."""
+    for name in URL_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

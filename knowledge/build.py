@@ -31,7 +31,7 @@ import sqlite_utils
 from knowledge import store
 from knowledge.arrays import write_arrays
 from knowledge.document import DocumentError, content_hash, parse_document
-from knowledge.folder import SourceFile, scan
+from knowledge.folder import FolderScan, read_source, scan
 from knowledge.passages import Passage, split_passages
 
 
@@ -88,7 +88,7 @@ def build(
 ) -> BuildReport:
     """Build the store for `knowledge_dir` at `db_path`; on failure the old file is untouched."""
     started = time.perf_counter()
-    sources = scan(knowledge_dir)
+    found = scan(knowledge_dir)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(db_path):
         previous = _previous_hashes(db_path)
@@ -104,7 +104,7 @@ def build(
             store.create_schema(db)
             with db.conn:
                 index = new_index()
-                hashes, passages, topics = _write_documents(db, knowledge_dir, sources, index, progress)
+                hashes, passages, topics = _write_documents(db, found, index, progress)
                 store.create_indexes(db)
                 write_arrays(sidecar, index.finish())
                 store.write_meta(
@@ -113,7 +113,7 @@ def build(
                         "schema_version": store.SCHEMA_VERSION,
                         "build_version": version,
                         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                        "documents": str(len(sources)),
+                        "documents": str(len(found.sources)),
                         "passages": str(passages),
                         "arrays_file": sidecar.name,
                         "topics": json.dumps(topics, ensure_ascii=False),
@@ -129,7 +129,7 @@ def build(
             raise
         _remove_leftovers(db_path, keep=sidecar)
     return BuildReport(
-        documents=len(sources),
+        documents=len(found.sources),
         passages=passages,
         seconds=time.perf_counter() - started,
         added=sorted(hashes.keys() - previous.keys()),
@@ -139,28 +139,27 @@ def build(
 
 
 def _write_documents(
-    db: sqlite_utils.Database, root: Path, sources: list[SourceFile], index: IndexSink, progress: Progress | None
+    db: sqlite_utils.Database, found: FolderScan, index: IndexSink, progress: Progress | None
 ) -> tuple[dict[str, str], int, list[str]]:
     """Parse, split, store and index every document; collect every problem before refusing.
 
     Returns the content hash per document, the number of passages, and the first section
     headings. Passages go to the store and the index as they come, never all in memory.
+    This is where the policy is applied: any problem, found by the scan or here, refuses the build.
     """
-    problems: list[DocumentError] = []
+    problems = list(found.problems)
     hashes: dict[str, str] = {}
     passages = 0
     topics: dict[str, None] = {}
+    sources = found.sources
     for done, source in enumerate(sources, start=1):
-        relative = source.path.relative_to(root).as_posix()
         try:
-            document = parse_document(source.path.read_bytes(), source.document_id, relative)
+            document = parse_document(read_source(source), source.document_id, source.relative)
         except DocumentError as exc:
             problems.append(exc)
-        except OSError as exc:
-            problems.append(DocumentError(relative, f"cannot be read ({exc.strerror or exc})"))
         else:
             pieces = split_passages(document)
-            store.write_document(db, document, relative, source.size, source.mtime_ns, len(pieces))
+            store.write_document(db, document, source.relative, source.size, source.mtime_ns, len(pieces))
             store.write_passages(db, pieces, passages)
             for piece in pieces:
                 index.add(piece, document.title)
@@ -171,7 +170,7 @@ def _write_documents(
         if progress:
             progress(done, len(sources))
     if problems:
-        raise BuildError(problems)
+        raise BuildError(sorted(problems, key=lambda problem: problem.path))
     return hashes, passages, list(topics)
 
 
@@ -238,15 +237,15 @@ def is_current(db_path: Path, knowledge_dir: Path, version: str) -> bool:
         return False
     finally:
         current.close()
-    sources = scan(knowledge_dir)
-    if {s.document_id for s in sources} != built.keys():
+    found = scan(knowledge_dir)
+    if found.problems or {s.document_id for s in found.sources} != built.keys():
         return False
-    for source in sources:
+    for source in found.sources:
         size, mtime_ns, digest = built[source.document_id]
         if (source.size, source.mtime_ns) != (size, mtime_ns):
             try:
-                data = source.path.read_bytes()
-            except OSError:
+                data = read_source(source)
+            except DocumentError:
                 return False
             if content_hash(data) != digest:
                 return False

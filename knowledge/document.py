@@ -16,6 +16,9 @@ import yaml
 
 FRONT_MATTER_KEYS = ("title", "url", "author", "published", "tags")
 DOCUMENT_SUFFIX = ".md"
+# Largest document file read, in bytes. A policy report of a thousand pages is about 3 MB of
+# Markdown; a larger file is refused before it is read, so a stray dump cannot exhaust memory.
+MAX_DOCUMENT_BYTES = 8_000_000
 
 
 class DocumentError(ValueError):
@@ -57,12 +60,14 @@ def content_hash(data: bytes) -> str:
 
 def parse_document(data: bytes, doc_id: str, path: Path | str) -> Document:
     """Parse the bytes of one document; raise `DocumentError` naming `path` if unusable."""
+    if not data.strip():
+        raise DocumentError(path, "empty file; write front matter (---, title: ..., ---) and text")
+    if b"\x00" in data:
+        raise DocumentError(path, "contains NUL bytes: a binary file (or UTF-16 text), not a UTF-8 Markdown document")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DocumentError(path, f"not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8") from None
-    if "\x00" in text:
-        raise DocumentError(path, "contains NUL bytes: not a text document")
     try:
         meta, content = frontmatter.parse(text.removeprefix("\ufeff"))
     except yaml.YAMLError as exc:

@@ -16,6 +16,8 @@ from bot.settings import BUNDLED_KNOWLEDGE, BUNDLED_SYNONYMS
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 from retrieval.knowledge_base import KnowledgeBase, open_current, rebuild
 
+pytest_plugins = ["pytester", "tests.leak_guard"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path_factory, monkeypatch):
@@ -49,10 +51,13 @@ ADMIN_ID = 4242
 @pytest.fixture
 async def fake():
     """A fake Telegram Bot API server on 127.0.0.1."""
+    from tests import leak_guard
     from tests.fake_telegram import FakeTelegram
 
     async with FakeTelegram() as server:
+        leak_guard.watch_token(server.token)
         yield server
+        leak_guard.check_calls(server.calls)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests import leak_guard
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import User, private_text
 
@@ -75,6 +76,7 @@ async def start_bot(fake, knowledge_dir, tmp_path):
         if bot.process.returncode is None:
             bot.process.kill()
             await bot.process.wait()
+        leak_guard.check_text(f"output of policybot run ({bot.log.name})", bot.output)
 
 
 async def test_polling_answers_and_stops_cleanly_on_sigterm(fake, start_bot):
@@ -149,39 +151,74 @@ async def test_a_rejected_token_is_reported_without_the_token(fake, start_bot, t
     assert env_token.encode() not in out and b"not-the-right-token" not in out
 
 
-async def test_webhook_mode_refuses_requests_without_the_secret(fake, start_bot):
+async def post_until_listening(session: aiohttp.ClientSession, url: str, **kwargs) -> int:
+    """POST once the webhook server listens (bounded wait); the response status."""
+    for _ in range(100):
+        try:
+            async with session.post(url, **kwargs) as response:
+                return response.status
+        except aiohttp.ClientConnectionError:
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"nothing listens at {url}")
+
+
+async def chunks(size: int, chunk: int = 64 * 1024):
+    """A body of `size` bytes sent chunked, without a Content-Length."""
+    for _ in range(size // chunk):
+        yield b" " * chunk
+
+
+@pytest.fixture
+async def webhook_bot(fake, start_bot):
+    """`policybot run` in webhook mode on a free port; yields the bot and the local URL Telegram posts to."""
     port = free_port()
     bot = await start_bot(
-        "--webhook-url",
-        "https://bot.example/hook",
-        "--listen",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--secret-token",
-        "s3cret-value",
-    )
+        "--webhook-url", "https://bot.example/hook", "--listen", "127.0.0.1", "--port", str(port),
+        "--secret-token", SECRET,
+    )  # fmt: skip
     await fake.wait_for_call("setWebhook", timeout=30)
+    return bot, f"http://127.0.0.1:{port}/hook"
+
+
+SECRET = "s3cret-value"
+JSON = {"Content-Type": "application/json"}
+SIGNED = {**JSON, "X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+
+async def test_webhook_mode_refuses_requests_without_the_secret(fake, webhook_bot):
+    bot, url = webhook_bot
     assert fake.webhook_url == "https://bot.example/hook"
-    update = fake.push_update(private_text(User("Ann", "ann"), "minsk ii"))
-    body = json.dumps(update).encode()
-    url = f"http://127.0.0.1:{port}/hook"
+    body = json.dumps(fake.push_update(private_text(User("Ann", "ann"), "minsk ii"))).encode()
     async with aiohttp.ClientSession() as session:
-        for _ in range(100):  # wait for the webhook server to listen
-            try:
-                async with session.post(url, data=body, headers={"Content-Type": "application/json"}) as r:
-                    refused = r.status
-                break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
-        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "wrong"}
-        async with session.post(url, data=body, headers=headers) as r:
-            wrong = r.status
-        headers["X-Telegram-Bot-Api-Secret-Token"] = "s3cret-value"
-        async with session.post(url, data=body, headers=headers) as r:
-            accepted = r.status
+        refused = await post_until_listening(session, url, data=body, headers=JSON)
+        wrong = await post_until_listening(
+            session, url, data=body, headers={**JSON, "X-Telegram-Bot-Api-Secret-Token": "wrong"}
+        )
+        accepted = await post_until_listening(session, url, data=body, headers=SIGNED)
     assert (refused, wrong, accepted) == (403, 403, 200)
     [reply] = await fake.wait_for_call("sendMessage", timeout=10)
     assert "Minsk II agreement" in reply.result["text"]
-    assert "s3cret-value" not in bot.output
+    assert SECRET not in bot.output
     assert await bot.stop() == 0
+
+
+async def test_webhook_mode_refuses_bodies_over_the_limit_and_keeps_answering(fake, webhook_bot):
+    from bot.webhook import MAX_UPDATE_BYTES
+
+    bot, url = webhook_bot
+    update = fake.push_update(private_text(User("Ann", "ann"), "minsk ii"))
+    padded = json.dumps(update).encode().ljust(MAX_UPDATE_BYTES + 1)  # valid JSON, one byte too many
+    async with aiohttp.ClientSession() as session:
+        statuses = [
+            await post_until_listening(session, url, data=padded, headers=SIGNED),
+            await post_until_listening(session, url, data=b" " * 50_000_000, headers=SIGNED),
+            await post_until_listening(session, url, data=chunks(2 * MAX_UPDATE_BYTES), headers=SIGNED),
+            await post_until_listening(session, url, data=b" " * 2_000_000, headers=JSON),  # no secret: 403 first
+            await post_until_listening(session, url, data=b"[1, 2", headers=SIGNED),
+            await post_until_listening(session, url, data=padded.strip(), headers=SIGNED),
+        ]
+    assert statuses == [413, 413, 400, 403, 400, 200]  # a chunked body is cut off by tornado (400)
+    [reply] = await fake.wait_for_call("sendMessage", timeout=10)
+    assert "Minsk II agreement" in reply.result["text"]
+    assert await bot.stop() == 0
+    assert "Traceback" not in bot.output

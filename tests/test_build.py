@@ -361,7 +361,7 @@ def test_subfolder_document_ids(folder, db_path, write_doc):
 def test_scan_sorted_by_id(folder, write_doc):
     for name in ("b.md", "a/z.md", "c.md"):
         write_doc(name)
-    assert [source.document_id for source in scan(folder)] == ["a/z", "b", "c"]
+    assert [source.document_id for source in scan(folder).sources] == ["a/z", "b", "c"]
 
 
 # --- the store -------------------------------------------------------------------------
