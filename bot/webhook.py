@@ -108,3 +108,5 @@ async def serve_webhook(
             server.stop()
             await server.close_all_connections()
             await application.stop()
+    if application.post_shutdown:
+        await application.post_shutdown(application)
