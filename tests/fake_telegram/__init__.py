@@ -8,7 +8,9 @@ Typical use::
         [reply] = await fake.wait_for_call("sendMessage")
 """
 
+from .faults import Fault
 from .html_parser import STRICT_NOTE, HtmlParseError, parse_html, utf16_len
+from .limits import FLOOD_LIMITS, FloodLimit, Violation
 from .server import DEFAULT_TOKEN, ApiError, Call, FakeTelegram, Hook
 from .updates import (
     CHANNEL_BOT,
@@ -28,15 +30,19 @@ from .updates import (
 __all__ = [
     "CHANNEL_BOT",
     "DEFAULT_TOKEN",
+    "FLOOD_LIMITS",
     "GROUP_ANONYMOUS_BOT",
     "STRICT_NOTE",
     "ApiError",
     "Call",
     "Chat",
     "FakeTelegram",
+    "Fault",
+    "FloodLimit",
     "Hook",
     "HtmlParseError",
     "User",
+    "Violation",
     "callback_query",
     "channel_post",
     "edited_message",
