@@ -350,6 +350,21 @@ class FakeTelegram:
         """Updates pushed and not yet confirmed by a getUpdates offset."""
         return copy.deepcopy(self._pending)
 
+    def forget_history(self) -> None:
+        """Drop the record of answered calls, sent messages and answers, so a long run stays small.
+
+        Calls still in flight are kept. Chats stay known, their messages do not: a later reply
+        to a forgotten message behaves as a reply to a deleted one.
+        """
+        self.calls = [call for call in self.calls if call.status is None]
+        self.sent.clear()
+        self.inline_answers.clear()
+        self.callback_answers.clear()
+        self._queries = {key: query for key, query in self._queries.items() if not query.answered}
+        for chat in self._chats.values():
+            chat.messages.clear()
+            chat.bot_message_ids.clear()
+
     def register_chat(self, chat: Any) -> None:
         """Make a chat known (a dict, ``updates.Chat`` or PTB ``Chat``) without pushing an update from it."""
         self._chat_state(as_dict(chat))
