@@ -24,7 +24,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -39,11 +38,13 @@ from telegram.ext.filters import MessageFilter
 from bot import texts
 from bot.admin import reload_command, reload_on_signal
 from bot.buttons import on_button
+from bot.delivery import DeliveryPolicy
 from bot.errors import on_error
 from bot.handlers import ask, group_message, private_other, private_question, sources, start
 from bot.inline import inline_query
 from bot.live import LiveKnowledgeBase
 from bot.logs import configure_logging
+from bot.ordering import ChatOrderedProcessor
 from bot.services import Services
 from bot.settings import Settings, SettingsError
 from bot.transport import AiohttpRequest
@@ -52,18 +53,16 @@ from retrieval.knowledge_base import KnowledgeBase, open_current
 
 logger = logging.getLogger(__name__)
 
-# Updates handled at once, so one slow answer never holds the others.
+# Updates handled at once (one per chat at a time), so one slow answer never holds the others.
 CONCURRENT_UPDATES = 64
 # Keep-alive HTTP connections to the Bot API for answers; getUpdates has its own one.
 CONNECTION_POOL = 8
-# Retries of a request Telegram refused with 429, each after the retry_after it asked for.
-RATE_LIMIT_RETRIES = 3
 # The update types the handlers use; edited messages are deliberately not answered again.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST, Update.INLINE_QUERY, Update.CALLBACK_QUERY]
 
 
 def build_application(settings: Settings, kb: KnowledgeBase, rate_limiter: bool = True) -> Application:
-    """The bot, wired but not started."""
+    """The bot, wired but not started; ``rate_limiter=False`` drops pacing and retries (benchmarks)."""
     builder = (
         ApplicationBuilder()
         .token(settings.token or "")
@@ -74,14 +73,14 @@ def build_application(settings: Settings, kb: KnowledgeBase, rate_limiter: bool 
                 allow_sending_without_reply=True,  # a question deleted meanwhile still gets its answer
             )
         )
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(ChatOrderedProcessor(CONCURRENT_UPDATES))
         .request(AiohttpRequest(CONNECTION_POOL))
         .get_updates_request(AiohttpRequest(1))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        builder = builder.rate_limiter(DeliveryPolicy())
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
     if settings.base_file_url:

@@ -3,18 +3,73 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import logging
+import signal
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from telegram.ext import Application
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.settings import Settings
+from retrieval.knowledge_base import open_current
 from tests.fake_telegram import Call, User, callback_query, private_text
 
 BOT_USERNAME = "policybot_test_bot"
 WAIT = 10.0  # seconds any single wait may take; a working bot answers in milliseconds
+POLL_TIMEOUT = 1.0  # seconds the bot's long poll waits, so it stops quickly after a test
 
 # Asks a question in its own private chat to show that the bot has caught up with earlier updates.
 SENTINEL = User("Sentinel", "sentinel_user")
 SENTINEL_QUESTION = "What is the Minsk II agreement?"
+
+
+@contextlib.asynccontextmanager
+async def running_policybot(settings: Settings) -> AsyncIterator[Application]:
+    """The real policybot `Application`, polling the fake server named in `settings`, until the block ends."""
+    kb, _ = open_current(settings.knowledge_dir, settings.db_path, settings.synonyms_path)
+    application = build_application(settings, kb)
+    await application.initialize()
+    await application.post_init(application)
+    await application.start()
+    await application.updater.start_polling(timeout=dt.timedelta(seconds=POLL_TIMEOUT), allowed_updates=ALLOWED_UPDATES)
+    try:
+        yield application
+    finally:
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        await application.post_shutdown(application)
+
+
+class ErrorLog(logging.Handler):
+    """Collects ERROR records; `wait_for` awaits one whose message contains a text."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+        self._loop = asyncio.get_running_loop()
+        self._changed = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+        self._loop.call_soon_threadsafe(self._changed.set)  # records may come from worker threads
+
+    def messages(self) -> list[str]:
+        return [record.getMessage() for record in self.records]
+
+    async def wait_for(self, text: str, timeout: float = WAIT) -> logging.LogRecord:
+        async with asyncio.timeout(timeout):
+            while True:
+                found = [record for record in self.records if text in record.getMessage()]
+                if found:
+                    return found[0]
+                self._changed.clear()
+                await self._changed.wait()
 
 
 def in_chat(chat_id: int):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
+import logging
 import os
 import shutil
-import signal
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from bot.settings import BUNDLED_KNOWLEDGE, BUNDLED_SYNONYMS
 
 # python-telegram-bot's coming timedelta form of retry_after, instead of a warning per 429.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
-from retrieval.knowledge_base import KnowledgeBase, open_current, rebuild
+from retrieval.knowledge_base import KnowledgeBase, rebuild
 
 pytest_plugins = ["pytester", "tests.leak_guard"]
 
@@ -87,21 +86,20 @@ def bot_settings(fake, knowledge_dir, tmp_path):
 @pytest.fixture
 async def policybot(bot_settings):
     """The real policybot `Application`, polling the fake server; stopped after the test."""
-    import datetime as dt
+    from tests.bot_helpers import running_policybot
 
-    from bot.app import ALLOWED_UPDATES, build_application
-
-    kb, _ = open_current(bot_settings.knowledge_dir, bot_settings.db_path, bot_settings.synonyms_path)
-    application = build_application(bot_settings, kb)
-    await application.initialize()
-    await application.post_init(application)
-    await application.start()
-    await application.updater.start_polling(timeout=dt.timedelta(seconds=1), allowed_updates=ALLOWED_UPDATES)
-    try:
+    async with running_policybot(bot_settings) as application:
         yield application
+
+
+@pytest.fixture
+async def error_log():
+    """ERROR records logged during the test (any logger), awaitable."""
+    from tests.bot_helpers import ErrorLog
+
+    handler = ErrorLog()
+    logging.getLogger().addHandler(handler)
+    try:
+        yield handler
     finally:
-        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
-        await application.post_shutdown(application)
+        logging.getLogger().removeHandler(handler)

@@ -8,6 +8,7 @@ import pytest
 from bot import texts
 from retrieval.knowledge_base import rebuild
 from tests.bot_helpers import (
+    BOT_USERNAME,
     WAIT,
     ZEPPELIN_QUESTION,
     ask_privately,
@@ -25,6 +26,7 @@ from tests.fake_telegram import Chat, User, forwarded_from, group_text, private_
 
 ADMIN = User("Ada", "ada_admin", id=ADMIN_ID)
 MALLORY = User("Mallory", "mallory")
+ADMIN_GROUP = Chat.supergroup("Admins")
 IMPOSTOR = User("Ada", "ada_admin", id=ADMIN_ID + 1)  # the admin's name and username, not the id
 DONE = re.compile(
     r"Knowledge base reloaded in [\d.]+s: (\d+) documents, (\d+) passages "
@@ -220,30 +222,34 @@ async def test_a_second_reload_while_one_runs_says_one_is_running(fake, knowledg
     fake.push_update(private_text(ADMIN, "/reload"))
     await sent_to(fake, ADMIN_ID)  # "Reloading…": the first reload starts right after it
     await asyncio.sleep(0.1)  # well inside the rebuild of 300 documents in a fresh process
-    fake.push_update(private_text(ADMIN, "/reload"))
+    # From another chat: the admin's own chat handles one update at a time (bot.ordering).
+    fake.push_update(group_text(ADMIN_GROUP, ADMIN, f"/reload@{BOT_USERNAME}"))
 
     [busy] = await fake.wait_for_call(
-        "sendMessage", predicate=lambda c: in_chat(ADMIN_ID)(c) and c.params["text"] == texts.RELOAD_BUSY, timeout=WAIT
+        "sendMessage",
+        predicate=lambda c: in_chat(ADMIN_GROUP.id)(c) and c.params["text"] == texts.RELOAD_BUSY,
+        timeout=WAIT,
     )
     [done] = await fake.wait_for_call(
         "editMessageText", predicate=lambda c: in_chat(ADMIN_ID)(c) and DONE.fullmatch(c.params["text"]), timeout=WAIT
     )
     assert fake.calls.index(busy) < fake.calls.index(done)  # said while the first one ran
-    assert [c.method for c in calls_to(fake, ADMIN_ID)] == ["sendMessage", "sendMessage", "editMessageText"]
+    assert [c.method for c in calls_to(fake, ADMIN_ID)] == ["sendMessage", "editMessageText"]
     assert fake.rejections == []
 
 
 async def test_two_reloads_back_to_back_run_one_rebuild(fake, knowledge_dir, policybot):
     write_many_documents(knowledge_dir)
     fake.push_update(private_text(ADMIN, "/reload"))
-    fake.push_update(private_text(ADMIN, "/reload"))
+    fake.push_update(group_text(ADMIN_GROUP, ADMIN, f"/reload@{BOT_USERNAME}"))  # another chat: handled at once
 
     await fake.wait_for_call(
-        "editMessageText", predicate=lambda c: in_chat(ADMIN_ID)(c) and DONE.fullmatch(c.params["text"]), timeout=WAIT
+        "editMessageText", predicate=lambda c: DONE.fullmatch(c.params["text"]) is not None, timeout=WAIT
     )
     await settle(fake)
     # However the two interleave, one reply ends as the summary and the other as "already running".
-    final = [m["text"] for m in fake.messages_in(ADMIN_ID) if m["from"]["is_bot"]]
+    chats = (ADMIN_ID, ADMIN_GROUP.id)
+    final = [m["text"] for chat in chats for m in fake.messages_in(chat) if m["from"]["is_bot"]]
     assert len(final) == 2
     assert texts.RELOAD_BUSY in final
     assert any(DONE.fullmatch(text) for text in final)

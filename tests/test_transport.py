@@ -11,6 +11,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
+from bot.delivery import took_no_effect
 from bot.transport import AiohttpRequest
 
 
@@ -114,3 +115,18 @@ async def test_a_refused_connection_is_a_network_error(transport):
 async def test_requests_before_initialize_are_refused():
     with pytest.raises(RuntimeError, match="initialize"):
         await AiohttpRequest(connection_pool_size=1).do_request("http://127.0.0.1:9/", "POST")
+
+
+async def test_waiting_for_a_pooled_connection_times_out_as_a_request_never_sent(server):
+    base, _ = server
+    request = AiohttpRequest(connection_pool_size=1, read_timeout=2, connect_timeout=0.1, pool_timeout=0.1)
+    await request.initialize()
+    try:
+        hogging = asyncio.ensure_future(request.do_request(f"{base}/slow", "POST"))
+        await asyncio.sleep(0.1)
+        with pytest.raises(TimedOut) as caught:
+            await request.do_request(f"{base}/echo", "POST")
+        assert took_no_effect(caught.value)
+        await hogging
+    finally:
+        await request.shutdown()

@@ -8,7 +8,9 @@ Typical use::
         [reply] = await fake.wait_for_call("sendMessage")
 """
 
+from .faults import Fault
 from .html_parser import STRICT_NOTE, HtmlParseError, parse_html, utf16_len
+from .limits import FLOOD_LIMITS, FloodLimit, Violation
 from .server import DEFAULT_TOKEN, ApiError, Call, FakeTelegram, Hook
 from .updates import (
     CHANNEL_BOT,
@@ -35,6 +37,7 @@ from .updates import (
 __all__ = [
     "CHANNEL_BOT",
     "DEFAULT_TOKEN",
+    "FLOOD_LIMITS",
     "GROUP_ANONYMOUS_BOT",
     "MEDIA_KINDS",
     "STRICT_NOTE",
@@ -42,9 +45,12 @@ __all__ = [
     "Call",
     "Chat",
     "FakeTelegram",
+    "Fault",
+    "FloodLimit",
     "Hook",
     "HtmlParseError",
     "User",
+    "Violation",
     "callback_query",
     "channel_message",
     "channel_post",

@@ -9,8 +9,9 @@ refuse fails the test instead of passing silently.
 
 Everything a test may assert on is recorded: ``calls``, ``rejections``, ``sent``, per-chat history,
 inline and callback answers. Every request for a known method passes through per-method hooks
-before its handler (:meth:`FakeTelegram.add_hook`); that one place is where faults
-(:meth:`FakeTelegram.fail_next`), delays, dropped connections or rate-limit policing plug in.
+before its handler (:meth:`FakeTelegram.add_hook`); that one place is where faults plug in
+(:meth:`FakeTelegram.inject`, see ``faults`` for what each fault means). Every accepted
+sendMessage is checked against Telegram's flood limits (``limits``); see :attr:`flood_violations`.
 """
 
 import asyncio
@@ -21,13 +22,14 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from .faults import DropConnection, Fault
 from .html_parser import STRICT_NOTE, HtmlParseError, entity_sort_key, parse_html, utf16_len
+from .limits import FloodPolice, Violation
 from .updates import as_dict
 
 __all__ = ["DEFAULT_TOKEN", "ApiError", "Call", "FakeTelegram", "Hook"]
@@ -44,6 +46,9 @@ MAX_RESULT_ID_BYTES = 64
 MAX_COMMANDS = 100
 MAX_COMMAND_LENGTH = 32
 MAX_COMMAND_DESCRIPTION_LENGTH = 256
+
+# Seconds a dropped request's handler lingers at most before aiohttp cancels it.
+DROP_GRACE = 1.0
 
 QUERY_EXPIRED = "query is too old and response timeout expired or query ID is invalid"
 NOT_MODIFIED = (
@@ -133,6 +138,14 @@ class ApiError(Exception):
         return body
 
 
+async def _drop(request: web.Request) -> web.StreamResponse:
+    """Close the client's connection without a word; the handler ends when aiohttp notices."""
+    if request.transport is not None:
+        request.transport.close()
+    await asyncio.sleep(DROP_GRACE)  # cancelled as soon as aiohttp sees the closed connection
+    raise ConnectionResetError("dropped by the fake on purpose")
+
+
 def _bad_request(reason: str) -> ApiError:
     return ApiError(400, f"Bad Request: {reason}")
 
@@ -142,7 +155,9 @@ class Call:
     """One request as the fake received and answered it.
 
     ``status`` and ``response`` stay None while the call is in flight, and for good if the client
-    gave up on it (PTB cancels its long poll when the Application stops).
+    gave up on it (PTB cancels its long poll when the Application stops) or the fake dropped the
+    connection. ``fault`` names the injected :class:`Fault` that struck the call, if any;
+    ``answer_delay`` is how long a slow fault holds the answer back after applying the call.
     """
 
     method: str
@@ -150,6 +165,8 @@ class Call:
     at: float
     status: int | None = None
     response: JSONDict | None = None
+    fault: str | None = None
+    answer_delay: float = 0.0
 
     @property
     def ok(self) -> bool | None:
@@ -247,6 +264,7 @@ class FakeTelegram:
         self._last_update_id = 100_000
         self._allowed_updates: frozenset[str] | None = None
         self._hooks: dict[str, list[Hook]] = {}
+        self._flood = FloodPolice()
         self._updates_changed = _Broadcast()
         self._call_finished = _Broadcast()
         self._closing = False
@@ -332,6 +350,21 @@ class FakeTelegram:
         """Updates pushed and not yet confirmed by a getUpdates offset."""
         return copy.deepcopy(self._pending)
 
+    def forget_history(self) -> None:
+        """Drop the record of answered calls, sent messages and answers, so a long run stays small.
+
+        Calls still in flight are kept. Chats stay known, their messages do not: a later reply
+        to a forgotten message behaves as a reply to a deleted one.
+        """
+        self.calls = [call for call in self.calls if call.status is None]
+        self.sent.clear()
+        self.inline_answers.clear()
+        self.callback_answers.clear()
+        self._queries = {key: query for key, query in self._queries.items() if not query.answered}
+        for chat in self._chats.values():
+            chat.messages.clear()
+            chat.bot_message_ids.clear()
+
     def register_chat(self, chat: Any) -> None:
         """Make a chat known (a dict, ``updates.Chat`` or PTB ``Chat``) without pushing an update from it."""
         self._chat_state(as_dict(chat))
@@ -415,6 +448,25 @@ class FakeTelegram:
     def remove_hook(self, method: str, hook: Hook) -> None:
         self._hooks[method.lower()].remove(hook)
 
+    def inject(self, method: str, fault: Fault, times: int = 1) -> None:
+        """Strike the next ``times`` calls of ``method`` with ``fault`` (see ``faults`` for the semantics)."""
+        remaining = times
+
+        async def strike(call: Call) -> None:
+            nonlocal remaining
+            remaining -= 1
+            if remaining == 0:
+                self.remove_hook(method, strike)
+            call.fault = fault.name
+            if fault.status is not None:
+                parameters = None if fault.retry_after is None else {"retry_after": fault.retry_after}
+                raise ApiError(fault.status, fault.description, parameters)
+            if fault.name == "dropped":
+                raise DropConnection
+            call.answer_delay = fault.delay
+
+        self.add_hook(method, strike)
+
     def fail_next(
         self,
         method: str,
@@ -424,21 +476,12 @@ class FakeTelegram:
         times: int = 1,
     ) -> None:
         """Answer the next ``times`` calls of ``method`` with an error (429 + retry_after: flood control)."""
-        if description is None:
-            description = (
-                f"Too Many Requests: retry after {retry_after}" if status == 429 else HTTPStatus(status).phrase
-            )
-        error = ApiError(status, description, None if retry_after is None else {"retry_after": retry_after})
-        remaining = times
+        self.inject(method, Fault.error(status, description, retry_after), times)
 
-        async def fail(call: Call) -> None:
-            nonlocal remaining
-            remaining -= 1
-            if remaining == 0:
-                self.remove_hook(method, fail)
-            raise error
-
-        self.add_hook(method, fail)
+    @property
+    def flood_violations(self) -> list[Violation]:
+        """Messages sent over one of Telegram's flood limits (``limits.FLOOD_LIMITS``), in arrival order."""
+        return list(self._flood.violations)
 
     # ----------------------------------------------------------------- HTTP
 
@@ -459,11 +502,18 @@ class FakeTelegram:
                 raise ApiError(404, "Not Found")
             for hook in self._hooks.get("*", []) + self._hooks.get(method.lower(), []):
                 await hook(call)
-            status, body = 200, {"ok": True, "result": await known[1](call.params)}
+            result = await known[1](call.params)
+            status, body = 200, {"ok": True, "result": result}
+            if known[0] == "sendMessage":
+                self._flood.message(result["chat"]["id"], result["chat"]["type"], call.at)
         except ApiError as error:
             status, body = error.status, error.envelope()
+        except DropConnection:
+            return await _drop(request)
         call.status, call.response = status, body
         self._call_finished.notify_all()
+        # A slow fault: the call took effect above; the client may time out before this answer.
+        await asyncio.sleep(call.answer_delay)
         return web.json_response(body, status=status)
 
     # ----------------------------------------------------------------- state helpers
