@@ -13,8 +13,8 @@ The fake server and the driver run in a process of their own, as Telegram would,
 bot in this one, so "CPU ms/update" is the bot's own CPU (its event loop, HTTP client and
 answering processes, `--answer-workers`), and the two share the machine's cores. Every user has at most one question in
 flight, so each answer is matched to its question exactly: a user with a question pending is
-skipped and, when all are busy, a new user joins (the pool starts at `--users`; PTB does not
-serialize updates per chat).
+skipped and, when all are busy, a new user joins (the pool starts at `--users`; the bot handles
+one chat's updates in order, so a second question would wait for the first).
 
 Runs (all bounded in count and time, traffic to 127.0.0.1 only):
 
