@@ -38,6 +38,7 @@ from telegram.ext.filters import MessageFilter
 from bot import texts
 from bot.admin import reload_command, reload_on_signal
 from bot.buttons import on_button
+from bot.decoding import TolerantBot
 from bot.delivery import DeliveryPolicy
 from bot.errors import on_error
 from bot.handlers import ask, group_message, private_other, private_question, sources, start
@@ -63,32 +64,35 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST, Update.INLINE_QUERY, Upd
 
 def build_application(settings: Settings, kb: KnowledgeBase, rate_limiter: bool = True) -> Application:
     """The bot, wired but not started; ``rate_limiter=False`` drops pacing and retries (benchmarks)."""
+    telegram = TolerantBot(
+        token=settings.token or "",
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            allow_sending_without_reply=True,  # a question deleted meanwhile still gets its answer
+        ),
+        request=AiohttpRequest(CONNECTION_POOL),
+        get_updates_request=AiohttpRequest(1),
+        rate_limiter=DeliveryPolicy() if rate_limiter else None,
+        **_bot_api_urls(settings),
+    )
     builder = (
         ApplicationBuilder()
-        .token(settings.token or "")
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                allow_sending_without_reply=True,  # a question deleted meanwhile still gets its answer
-            )
-        )
+        .bot(telegram)
         .concurrent_updates(ChatOrderedProcessor(CONCURRENT_UPDATES))
-        .request(AiohttpRequest(CONNECTION_POOL))
-        .get_updates_request(AiohttpRequest(1))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if rate_limiter:
-        builder = builder.rate_limiter(DeliveryPolicy())
-    if settings.base_url:
-        builder = builder.base_url(settings.base_url)
-    if settings.base_file_url:
-        builder = builder.base_file_url(settings.base_file_url)
     application = builder.build()
     application.bot_data["services"] = Services(settings, LiveKnowledgeBase(settings, kb))
     add_handlers(application)
     return application
+
+
+def _bot_api_urls(settings: Settings) -> dict[str, str]:
+    """The Bot API URLs the settings override; the library's defaults (api.telegram.org) otherwise."""
+    urls = {"base_url": settings.base_url, "base_file_url": settings.base_file_url}
+    return {name: url for name, url in urls.items() if url}
 
 
 class _FromAnotherBot(MessageFilter):

@@ -19,9 +19,10 @@ import signal
 from http import HTTPStatus
 
 import tornado.web
-from telegram import Update
 from telegram.ext import Application
 from tornado.httpserver import HTTPServer
+
+from bot.decoding import decode_update
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +57,11 @@ class UpdateHandler(tornado.web.RequestHandler):
     async def post(self) -> None:
         try:
             data = json.loads(self._body)
-            update = Update.de_json(data if isinstance(data, dict) else {}, self._bot_application.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):  # not JSON, or not an update
+        except ValueError:
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from None
-        await self._bot_application.update_queue.put(update)
+        if not (isinstance(data, dict) and isinstance(data.get("update_id"), int)):
+            raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)  # JSON, but not an update
+        await self._bot_application.update_queue.put(decode_update(data, self._bot_application.bot))
 
     def on_finish(self) -> None:
         if self.get_status() in (HTTPStatus.FORBIDDEN, HTTPStatus.REQUEST_ENTITY_TOO_LARGE):

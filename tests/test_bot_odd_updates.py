@@ -25,6 +25,7 @@ from tests.bot_helpers import (
 )
 from tests.fake_telegram import (
     MEDIA_KINDS,
+    OLD_POLL,
     Chat,
     User,
     channel_message,
@@ -158,6 +159,21 @@ async def test_an_update_of_a_kind_nobody_handles_is_dropped_quietly(fake, polic
     await policybot.update_queue.put(Update.de_json(raw, policybot.bot))
     await settle(fake)
     assert [call for call in fake.calls if call.params.get("chat_id") == 1234] == []
+    assert_no_errors(fake, caplog)
+
+
+async def test_an_update_the_library_cannot_decode_is_skipped_and_the_questions_behind_it_answered(
+    fake, policybot, caplog, user
+):
+    # python-telegram-bot decodes a getUpdates batch at once; one bad update used to fail the
+    # batch, leave the offset unconfirmed and fetch the same batch forever.
+    skipped = fake.push_update(private_message(user, {"poll": OLD_POLL}))
+    reply = await ask_privately(fake, user, QUESTION)
+    assert ANSWERED in entity_texts(reply, "blockquote")[0]
+    [warning] = [record for record in caplog.records if "Skipped update" in record.getMessage()]
+    assert warning.levelname == "WARNING"
+    assert f"Skipped update {skipped['update_id']} (message)" in warning.getMessage()
+    assert "persistent_id" in warning.getMessage()
     assert_no_errors(fake, caplog)
 
 

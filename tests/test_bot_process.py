@@ -16,7 +16,7 @@ import pytest
 
 from tests import leak_guard
 from tests.conftest import ADMIN_ID
-from tests.fake_telegram import User, private_text
+from tests.fake_telegram import OLD_POLL, User, private_message, private_text
 
 POLICYBOT = str(Path(sys.executable).with_name("policybot"))
 ADMIN = User("Admin", "admin", id=ADMIN_ID)
@@ -221,4 +221,23 @@ async def test_webhook_mode_refuses_bodies_over_the_limit_and_keeps_answering(fa
     [reply] = await fake.wait_for_call("sendMessage", timeout=10)
     assert "Minsk II agreement" in reply.result["text"]
     assert await bot.stop() == 0
+    assert "Traceback" not in bot.output
+
+
+async def test_webhook_mode_skips_an_update_the_library_cannot_decode(fake, webhook_bot):
+    bot, url = webhook_bot
+    user = User("Ann", "ann")
+    undecodable = fake.push_update(private_message(user, {"poll": OLD_POLL}))
+    question = fake.push_update(private_text(user, "minsk ii"))
+    async with aiohttp.ClientSession() as session:
+        statuses = [
+            await post_until_listening(session, url, data=b'{"message": {}}', headers=SIGNED),  # no update_id
+            await post_until_listening(session, url, data=json.dumps(undecodable).encode(), headers=SIGNED),
+            await post_until_listening(session, url, data=json.dumps(question).encode(), headers=SIGNED),
+        ]
+    assert statuses == [400, 200, 200]  # a 200 for the skipped one, or Telegram would redeliver it
+    [reply] = await fake.wait_for_call("sendMessage", timeout=10)
+    assert "Minsk II agreement" in reply.result["text"]
+    assert await bot.stop() == 0
+    assert f"Skipped update {undecodable['update_id']} (message)" in bot.output
     assert "Traceback" not in bot.output

@@ -222,8 +222,34 @@ _MEDIA: dict[str, Any] = {
     "location": {"latitude": 50.4501, "longitude": 30.5234},
     "contact": {"phone_number": "+10000000000", "first_name": "Someone"},
     "dice": {"emoji": "🎲", "value": 4},
+    "poll": {
+        "id": "5000000001",
+        "question": "Which principle of a right détente matters most?",
+        "options": [
+            {"persistent_id": "strength", "text": "Strength", "voter_count": 2},
+            {"persistent_id": "allies", "text": "Coordination with allies", "voter_count": 1},
+        ],
+        "total_voter_count": 3,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "regular",
+        "allows_multiple_answers": False,
+        "allows_revoting": True,
+        "members_only": False,
+    },
 }
 MEDIA_KINDS = tuple(_MEDIA)
+
+# A poll as a Bot API server before 9.6 sends it: without the option ids and flags that
+# python-telegram-bot 22.8 requires, so the library cannot decode the update carrying it.
+_NEW_IN_9_6 = ("persistent_id", "allows_revoting", "members_only")
+
+
+def _before_9_6(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if key not in _NEW_IN_9_6}
+
+
+OLD_POLL = {**_before_9_6(_MEDIA["poll"]), "options": [_before_9_6(option) for option in _MEDIA["poll"]["options"]]}
 
 
 def media_content(kind: str, caption: str | None = None) -> JSONDict:
