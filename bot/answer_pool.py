@@ -89,7 +89,12 @@ class AnswerPool:
         return await asyncio.to_thread(partial(getattr(local, method), *args, **kwargs))
 
     def shutdown(self) -> None:
-        """Stop the workers (new ones start on the next question); running questions are abandoned."""
+        """Stop the workers (new ones start on the next question); queued questions are dropped.
+
+        Waits for the question each worker is on (milliseconds): an executor left shutting
+        down as the interpreter exits can race its exit hook into "Bad file descriptor"
+        (CPython issues 83279, 83386).
+        """
         pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
