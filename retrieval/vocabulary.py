@@ -11,6 +11,9 @@ from collections import defaultdict
 from collections.abc import Mapping
 from functools import lru_cache
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 # Shorter words are too easily "corrected" into another real word (hand -> hard).
 MIN_CORRECTABLE = 5
 # From this length on, two edits are allowed ("securty" needs one; "secruitty" two).
@@ -57,7 +60,9 @@ class Vocabulary:
             # (typos rarely touch them), which keeps this to a few hundred comparisons.
             buckets = self._prefixes()
             nearby = (w for n in range(len(word) - 2, len(word) + 3) for w in buckets.get((word[:PREFIX], n), ()))
-            candidates = [w for w in nearby if _distance_at_most(word, w, 2)]
+            candidates = [
+                w for w, _, _ in process.extract(word, list(nearby), scorer=OSA.distance, score_cutoff=2, limit=None)
+            ]
         if not candidates:
             return None
         return max(candidates, key=lambda w: (self._counts.get(w, 0), -abs(len(w) - len(word)), w))
@@ -80,20 +85,3 @@ def _one_edit(word: str) -> set[str]:
     replaces = [a + c + b[1:] for a, b in splits if b for c in _LETTERS]
     inserts = [a + c + b for a, b in splits for c in _LETTERS]
     return set(deletes + transposes + replaces + inserts)
-
-
-def _distance_at_most(a: str, b: str, limit: int) -> bool:
-    """Whether the optimal-string-alignment distance of a and b is at most `limit`."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return False
-        previous2, previous = previous, current
-    return previous[-1] <= limit
