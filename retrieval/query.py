@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -93,16 +94,17 @@ class Query:
             if c.known
         ]
 
-    def coverage(self, terms: set[str]) -> float:
-        """Share of the question's weight that a text with `terms` covers (0..1)."""
-        total = sum(c.weight for c in self.concepts)
-        if not total:
-            return 0.0
-        return sum(c.weight for c in self.concepts if c.covered_by(terms)) / total
+    def covered(self, terms: set[str], among: Sequence[Concept] | None = None) -> tuple[Concept, ...]:
+        """The concepts (of `among`, else all) that a text with `terms` mentions."""
+        return tuple(c for c in (self.concepts if among is None else among) if c.covered_by(terms))
 
-    def topics(self, terms: set[str]) -> int:
-        """How many of the question's concepts a text with `terms` mentions."""
-        return sum(1 for c in self.concepts if c.covered_by(terms))
+    def share(self, concepts: Sequence[Concept]) -> float:
+        """Share of the question's weight that these of its concepts carry (0..1)."""
+        return sum(c.weight for c in concepts) / self._total_weight if self._total_weight else 0.0
+
+    @cached_property
+    def _total_weight(self) -> float:
+        return sum(c.weight for c in self.concepts)
 
     def matched_terms(self, terms: set[str]) -> set[str]:
         """The terms of `terms` that some concept's phrase is made of (for highlighting)."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
+from typing import NamedTuple
 
 import Stemmer
 
@@ -50,9 +50,12 @@ STOP_WORDS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """One word of a text: where it stands, how it reads folded, and its index term."""
+class Token(NamedTuple):
+    """One word of a text: where it stands, how it reads folded, and its index term.
+
+    A named tuple: questions and quotes are tokenized on every answer, and one is built
+    about five times faster than a frozen dataclass.
+    """
 
     start: int
     end: int
@@ -63,6 +66,8 @@ class Token:
 
 def fold(text: str) -> str:
     """Fold case, diacritics and typographic quotes so "Détente" matches "detente"."""
+    if text.isascii():  # nothing to translate or decompose (most words): the same result, faster
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.translate(_TRANSLATE))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
@@ -87,10 +92,13 @@ class Analyzer:
         raws = [m.group() for m in matches]
         for i, match in enumerate(matches):
             start = match.start()
-            pieces = self._pieces(raws, i)
-            if len(pieces) == 1:
-                result += [Token(start, match.end(), word, term) for word, term in pieces[0][1]]
+            if "-" not in raws[i]:  # one word: as word_terms analyzes it, memo included
+                pairs = self._cache.get(raws[i])
+                if pairs is None:
+                    pairs = self._remember(raws, i)
+                result += [Token(start, match.end(), word, term) for word, term in pairs]
                 continue
+            pieces = self._pieces(raws, i)  # "cease-fire": each part, then the joined form
             for part, analyzed in pieces[:-1]:
                 result += [Token(start, start + len(part), word, term) for word, term in analyzed]
                 start += len(part) + 1
