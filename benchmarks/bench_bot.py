@@ -91,7 +91,12 @@ def log(message: str) -> None:
 def cpu_seconds(pids: tuple[int, ...] = ()) -> float:
     """CPU time so far of this process (all threads) plus processes `pids`, user + system."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime + sum(map(_process_cpu_seconds, pids))
+    return usage.ru_utime + usage.ru_stime + cpu_seconds_of(pids)
+
+
+def cpu_seconds_of(pids: tuple[int, ...]) -> float:
+    """CPU time so far of the live processes `pids`, user + system."""
+    return sum(map(_process_cpu_seconds, pids))
 
 
 def _process_cpu_seconds(pid: int) -> float:
@@ -148,7 +153,8 @@ class Run:
     first_push: float | None = None
     last_push: float | None = None
     last_answer: float | None = None
-    cpu: float | None = 0.0  # seconds of the bot process's CPU during the run; None where not measured
+    cpu: float | None = 0.0  # seconds of the bot's CPU (its process and answering processes); None: not measured
+    answering_cpu: float | None = 0.0  # ... of which in the answering processes
     calls_from: int = 0
     rejected: int = 0
     unanswered: int = 0
@@ -347,6 +353,7 @@ def row(run: Run) -> str:
     nan = float("nan")
     worst = max(run.latencies) * 1000 if run.latencies else nan
     cpu = nan if run.cpu is None else run.cpu
+    answering = nan if run.answering_cpu is None else run.answering_cpu
     cells = [
         f"{run.name} ({run.note})" if run.note else run.name,
         run.offered,
@@ -356,6 +363,7 @@ def row(run: Run) -> str:
         cell(run.answered / run.wall if run.wall > 0 else nan, ",.0f"),
         *(cell(v, ".1f") for v in (p50, p95, p99, worst)),
         cell(cpu / run.answered * 1000 if run.answered else nan, ".2f"),
+        cell(answering / run.answered * 1000 if run.answered else nan, ".2f"),
         cell(cpu / run.wall * 100 if run.wall > 0 else nan, ".0f", "%"),
         str(run.rejected + run.failed + run.unanswered),
     ]
@@ -368,7 +376,7 @@ def verdict(ok: bool) -> str:
 
 def pushed_between(run: Run, name: str, start: float, end: float) -> Run:
     """The part of `run` pushed within [start, end]: latencies only (its CPU is not apart)."""
-    part = Run(name, run.offered, cpu=None)
+    part = Run(name, run.offered, cpu=None, answering_cpu=None)
     for pushed, latency, quoted in zip(run.pushed_at, run.latencies, run.with_quotes, strict=True):
         if start <= pushed <= end:
             part.latencies.append(latency)
@@ -385,9 +393,9 @@ def report(header: str, runs: list[Run], reload_runs: tuple[Run, ...] | None, re
     print()
     print(
         "| run | offered | pushed | answered | quoted | answered/s | p50 ms | p95 ms | p99 ms | max ms "
-        "| CPU ms/update | CPU % of a core | errors |"
+        "| CPU ms/update | of which answering | CPU % of a core | errors |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for run in runs:
         print(row(run))
     print()
@@ -484,7 +492,7 @@ class BotApiSide:
     async def run(self, *command: object, timeout: float, profile: Path | None = None) -> Run:
         """One run, with this process's CPU (the bot's) measured around it."""
         profiler = cProfile.Profile() if profile else None
-        cpu = cpu_seconds(self.answering_pids)
+        cpu, answering = cpu_seconds(self.answering_pids), cpu_seconds_of(self.answering_pids)
         if profiler:
             profiler.enable()
         run = await self._call(*command, timeout=timeout)
@@ -494,6 +502,7 @@ class BotApiSide:
             log(f"cProfile of the bot's event-loop thread during {command[1]} written to {profile}")
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
         run.cpu = cpu_seconds(self.answering_pids) - cpu
+        run.answering_cpu = cpu_seconds_of(self.answering_pids) - answering
         return run
 
     async def burst(self, name: str, count: int, profile: Path | None = None) -> Run:

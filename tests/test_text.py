@@ -1,7 +1,10 @@
-from hypothesis import given, settings
+import re
+import unicodedata
+
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from retrieval.text import Analyzer, fold
+from retrieval.text import _TOKEN, _TRANSLATE, Analyzer, fold
 
 analyzer = Analyzer()
 
@@ -56,3 +59,21 @@ def test_the_fast_path_gives_the_same_terms_as_tokens(text):
 def test_a_dotted_acronym_is_highlighted_whole():
     text = "the U.S. policy"
     assert [text[t.start : t.end] for t in analyzer.tokens(text)] == ["U.S.", "policy"]
+
+
+# The token pattern as first written; `_TOKEN` is a faster spelling that must match the same.
+_PLAIN_TOKEN = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:-[^\W_]+)*")
+_TOKEN_TEXT = st.text(st.sampled_from("aZé9Ж._- '\u0301"), max_size=12) | st.text(st.characters(), max_size=40)
+
+
+@settings(max_examples=500)
+@given(text=_TOKEN_TEXT)
+@example(text="9.a.b. a.9. U.S.-Russia é.Ж. x.y a-b-")
+def test_the_token_pattern_matches_its_plain_spelling(text):
+    assert _TOKEN.findall(text) == _PLAIN_TOKEN.findall(text)
+
+
+@given(text=st.text(st.characters(max_codepoint=127)))
+def test_folding_ascii_text_quickly_gives_the_full_fold(text):
+    full = unicodedata.normalize("NFKD", text.translate(_TRANSLATE))
+    assert fold(text) == "".join(ch for ch in full if not unicodedata.combining(ch)).casefold()
