@@ -1,3 +1,4 @@
+import itertools
 import re
 import unicodedata
 
@@ -77,3 +78,15 @@ def test_the_token_pattern_matches_its_plain_spelling(text):
 def test_folding_ascii_text_quickly_gives_the_full_fold(text):
     full = unicodedata.normalize("NFKD", text.translate(_TRANSLATE))
     assert fold(text) == "".join(ch for ch in full if not unicodedata.combining(ch)).casefold()
+
+
+_PIECES = ["us", "US", "the", "and", "Russia", "U.S.", "cease-fire", " ", ". ", "\x00", "é"]
+_SENTENCE_TEXT = st.lists(st.sampled_from(_PIECES), max_size=20).map("".join)
+
+
+@settings(max_examples=300)
+@given(text=_SENTENCE_TEXT | st.text(), cuts=st.lists(st.integers(0, 60), max_size=6))
+def test_sentences_scanned_in_one_pass_get_the_terms_of_each_alone(text, cuts):
+    bounds = sorted({0, len(text), *(min(cut, len(text)) for cut in cuts)})
+    spans = list(itertools.pairwise(bounds))
+    assert analyzer.sentence_terms(text, spans) == [analyzer.terms(text[start:end]) for start, end in spans]
