@@ -35,16 +35,29 @@ class Edition:
     generation: int
 
 
-# The knowledge base a worker process has open, and its edition.
-_opened: tuple[Edition, KnowledgeBase] | None = None
+# The knowledge bases a worker process has open, oldest first: the one in service and,
+# while a reload is being swapped in, the next one.
+_opened: dict[Edition, KnowledgeBase] = {}
 
 
-def _knowledge_base(edition: Edition) -> KnowledgeBase:
-    """The worker's knowledge base for `edition`, opened on first use and after each reload."""
-    global _opened
-    if _opened is None or _opened[0] != edition:
-        _opened = (edition, KnowledgeBase.open(edition.db_path, edition.synonyms_path))
-    return _opened[1]
+def _knowledge_base(edition: Edition, keep_older: bool = False) -> KnowledgeBase:
+    """The worker's knowledge base for `edition`, opened on first use (from the last one's memos).
+
+    A question for an edition means the older ones are out of service (questions are taken
+    in order), so they are closed, unless this is a warm-up before the swap.
+    """
+    kb = _opened.get(edition)
+    if kb is None:
+        latest = next(reversed(_opened.values()), None)
+        kb = _opened[edition] = (
+            latest.reopen(edition.db_path, edition.synonyms_path)
+            if latest
+            else KnowledgeBase.open(edition.db_path, edition.synonyms_path)
+        )
+    if not keep_older:
+        for older in [e for e in _opened if e.generation < edition.generation]:
+            del _opened[older]
+    return kb
 
 
 def _call(edition: Edition, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -53,8 +66,8 @@ def _call(edition: Edition, method: str, args: tuple[Any, ...], kwargs: dict[str
 
 
 def _open(edition: Edition) -> int:
-    """In a worker: open `edition` now; returns its passage count."""
-    return _knowledge_base(edition).passage_count
+    """In a worker: open `edition` now, beside the one in service; returns its passage count."""
+    return _knowledge_base(edition, keep_older=True).passage_count
 
 
 class AnswerPool:
@@ -70,10 +83,20 @@ class AnswerPool:
         return self._pool
 
     async def warm_up(self, edition: Edition) -> None:
-        """Start the workers and open the knowledge base in them, before the first question."""
+        """Start the workers and open `edition` in them, before its first question.
+
+        Each worker is asked once, but a worker may take two of the requests and another
+        none; that one opens the edition on its first question instead.
+        """
+        if not self.workers:
+            return
         loop = asyncio.get_running_loop()
-        opening = [loop.run_in_executor(self._executor(), _open, edition) for _ in range(self.workers)]
-        await asyncio.gather(*opening)
+        pool = self._executor()
+        try:
+            await asyncio.gather(*(loop.run_in_executor(pool, _open, edition) for _ in range(self.workers)))
+        except BrokenProcessPool:  # the new workers open it on their first question
+            logger.error("An answering process died; starting new ones")
+            self._discard(pool)
 
     async def call(self, edition: Edition, local: KnowledgeBase, method: str, *args: Any, **kwargs: Any) -> Any:
         """`method(*args, **kwargs)` of knowledge base `edition`: in a worker, or in a thread on `local`."""
@@ -83,10 +106,14 @@ class AnswerPool:
                 return await asyncio.get_running_loop().run_in_executor(pool, _call, edition, method, args, kwargs)
             except BrokenProcessPool:
                 logger.error("An answering process died; starting new ones and answering this question here")
-                if self._pool is pool:  # the first question to notice replaces it
-                    self._pool = None
-                    pool.shutdown(wait=False)
+                self._discard(pool)
         return await asyncio.to_thread(partial(getattr(local, method), *args, **kwargs))
+
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        """Drop a broken pool; the next call starts a new one (the first caller to notice does it)."""
+        if self._pool is pool:
+            self._pool = None
+            pool.shutdown(wait=False)
 
     def shutdown(self) -> None:
         """Stop the workers (new ones start on the next question); queued questions are dropped.

@@ -2,7 +2,8 @@
 
 Questions go to the answering processes of `bot.answer_pool`. A reload rebuilds the store
 in a worker process (so the rebuild's CPU work does not hold this process's interpreter
-lock and answers keep flowing), opens the new store in a thread, then swaps one reference.
+lock and answers keep flowing), opens the new store in a thread and in the answering
+processes, then swaps one reference.
 Questions already being answered finish on the old knowledge base; a failed rebuild leaves
 the old one in service untouched.
 """
@@ -20,8 +21,8 @@ from knowledge.build import BuildReport
 from retrieval.answer import Answer, Hit
 from retrieval.knowledge_base import KnowledgeBase, rebuild
 
-# How much lower the rebuild worker's scheduling priority is than the bot's (see nice(2)).
-WORKER_NICENESS = 10
+# The rebuild worker's niceness where the idle scheduling class is not available (see nice(2)).
+WORKER_NICENESS = 19
 
 
 class ReloadBusy(RuntimeError):
@@ -71,14 +72,23 @@ class LiveKnowledgeBase:
         async with self._lock:
             settings = self._settings
             report = await _in_worker_process(rebuild, settings.knowledge_dir, settings.db_path)
-            self.current = await asyncio.to_thread(KnowledgeBase.open, settings.db_path, settings.synonyms_path)
-            self._generation += 1
+            fresh = await asyncio.to_thread(self.current.reopen, settings.db_path, settings.synonyms_path)
+            following = Edition(settings.db_path, settings.synonyms_path, self._generation + 1)
+            await self.answers.warm_up(following)  # opened beside the one in service, before any question needs it
+            self.current, self._generation = fresh, following.generation
             return report
 
 
 def _yield_to_the_bot() -> None:
-    """Lower the worker's CPU priority: a reload may take longer, answers must not wait for it."""
-    os.nice(WORKER_NICENESS)
+    """Give the rebuild only the CPU the bot leaves: a reload may take longer, answers must not wait for it.
+
+    Linux's SCHED_IDLE class runs the worker when nothing else wants the core, and a bot
+    process that wakes up preempts it at once; elsewhere the lowest priority does the same roughly.
+    """
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        os.nice(WORKER_NICENESS)
 
 
 async def _in_worker_process(function, *args):

@@ -91,12 +91,24 @@ class KnowledgeBase:
         return cls.from_store(store, synonyms, analyzer)
 
     @classmethod
-    def from_store(cls, store: Store, synonyms: Synonyms, analyzer: Analyzer) -> KnowledgeBase:
+    def from_store(
+        cls, store: Store, synonyms: Synonyms, analyzer: Analyzer, passages: PassageAnalyzer | None = None
+    ) -> KnowledgeBase:
         """Wrap an open store."""
         index, vocabulary = load_index(store)
         documents = {d.id: d for d in store.documents()}
         parser = QueryParser(index, vocabulary, synonyms)
-        return cls(store, parser, documents, _topics(store, documents), analyzer, PassageAnalyzer(analyzer))
+        passages = passages or PassageAnalyzer(analyzer)
+        return cls(store, parser, documents, _topics(store, documents), analyzer, passages)
+
+    def reopen(self, db_path: Path, synonyms_path: Path) -> KnowledgeBase:
+        """The store at `db_path` (rebuilt), keeping what this one learnt about words and passages.
+
+        Analysing a word or a passage depends on its text alone, so after a reload the new
+        knowledge base starts with the old one's memos instead of cold.
+        """
+        synonyms = load_synonyms(synonyms_path, self.analyzer)
+        return self.from_store(Store(db_path), synonyms, self.analyzer, self.passages)
 
     @property
     def passage_count(self) -> int:

@@ -10,7 +10,11 @@ import signal
 
 import pytest
 
+from bot import answer_pool
+from bot.answer_pool import Edition
 from bot.app import build_application
+from bot.settings import BUNDLED_SYNONYMS
+from retrieval.knowledge_base import rebuild
 from tests.bot_helpers import WAIT, ZEPPELIN_QUESTION, ask_privately, in_chat, write_zeppelin_document
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import User, inline_query, private_text
@@ -90,3 +94,32 @@ async def test_with_no_workers_answers_in_threads_are_the_same(bot_settings, kb)
     settings = dataclasses.replace(bot_settings, answer_workers=0)
     live = build_application(settings, kb).bot_data["services"].knowledge
     assert await live.ask(QUESTION) == kb.ask(QUESTION)
+
+
+def test_a_worker_answers_from_the_edition_in_service_while_the_next_one_warms_up(
+    knowledge_dir, tmp_path, monkeypatch
+):
+    # The worker's functions, called in this process: what a worker holds across a reload.
+    monkeypatch.setattr(answer_pool, "_opened", {})
+    db = tmp_path / "kb.db"
+    rebuild(knowledge_dir, db)
+    in_service = Edition(db, BUNDLED_SYNONYMS, generation=0)
+    assert "two thousand metres" not in _quoted(answer_pool._call(in_service, "ask", (ZEPPELIN_QUESTION,), {}))
+    old = answer_pool._opened[in_service]
+
+    write_zeppelin_document(knowledge_dir)
+    rebuild(knowledge_dir, db)
+    following = Edition(db, BUNDLED_SYNONYMS, generation=1)
+    answer_pool._open(following)  # the warm-up before the swap
+    assert answer_pool._opened == {in_service: old, following: answer_pool._opened[following]}
+    assert "two thousand metres" not in _quoted(answer_pool._call(in_service, "ask", (ZEPPELIN_QUESTION,), {}))
+    assert answer_pool._opened[in_service] is old, "the edition in service was not reopened"
+
+    assert "two thousand metres" in _quoted(answer_pool._call(following, "ask", (ZEPPELIN_QUESTION,), {}))
+    assert list(answer_pool._opened) == [following], "the edition out of service is closed"
+    new = answer_pool._opened[following]
+    assert new.analyzer is old.analyzer and new.passages is old.passages, "memos carried over"
+
+
+def _quoted(answer) -> str:
+    return " ".join(quote.text for quote in answer.quotes)
