@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import multiprocessing
 import os
 import signal
+import weakref
 
 import pytest
 
@@ -14,6 +16,7 @@ from bot import answer_pool
 from bot.answer_pool import Edition
 from bot.app import build_application
 from bot.settings import BUNDLED_SYNONYMS
+from bot.texts import EXAMPLE_QUESTIONS
 from retrieval.knowledge_base import rebuild
 from tests.bot_helpers import WAIT, ZEPPELIN_QUESTION, ask_privately, in_chat, write_zeppelin_document
 from tests.conftest import ADMIN_ID
@@ -105,21 +108,47 @@ def test_a_worker_answers_from_the_edition_in_service_while_the_next_one_warms_u
     rebuild(knowledge_dir, db)
     in_service = Edition(db, BUNDLED_SYNONYMS, generation=0)
     assert "two thousand metres" not in _quoted(answer_pool._call(in_service, "ask", (ZEPPELIN_QUESTION,), {}))
-    old = answer_pool._opened[in_service]
+    old = weakref.ref(answer_pool._opened[in_service])
+    old_vocabulary = weakref.ref(old().parser._vocabulary)  # part of a reference cycle
+    memos = old().analyzer, old().passages
 
     write_zeppelin_document(knowledge_dir)
     rebuild(knowledge_dir, db)
     following = Edition(db, BUNDLED_SYNONYMS, generation=1)
     answer_pool._open(following)  # the warm-up before the swap
-    assert answer_pool._opened == {in_service: old, following: answer_pool._opened[following]}
+    assert list(answer_pool._opened) == [in_service, following]
     assert "two thousand metres" not in _quoted(answer_pool._call(in_service, "ask", (ZEPPELIN_QUESTION,), {}))
-    assert answer_pool._opened[in_service] is old, "the edition in service was not reopened"
+    assert answer_pool._opened[in_service] is old(), "the edition in service was not reopened"
 
     assert "two thousand metres" in _quoted(answer_pool._call(following, "ask", (ZEPPELIN_QUESTION,), {}))
     assert list(answer_pool._opened) == [following], "the edition out of service is closed"
+    assert old() is None and old_vocabulary() is None, "and freed, cycles and all, though it was frozen"
     new = answer_pool._opened[following]
-    assert new.analyzer is old.analyzer and new.passages is old.passages, "memos carried over"
+    assert (new.analyzer, new.passages) == memos, "memos carried over"
 
 
 def _quoted(answer) -> str:
     return " ".join(quote.text for quote in answer.quotes)
+
+
+def test_answering_leaves_no_cyclic_garbage_so_freezing_what_remains_loses_nothing(
+    knowledge_dir, tmp_path, monkeypatch
+):
+    # The worker freezes everything alive after each question (bot.answer_pool); that is
+    # only safe while answering leaves no reference cycles behind for the collector.
+    monkeypatch.setattr(answer_pool, "_opened", {})
+    db = tmp_path / "kb.db"
+    rebuild(knowledge_dir, db)
+    edition = Edition(db, BUNDLED_SYNONYMS, generation=0)
+    questions = [*EXAMPLE_QUESTIONS, "securty levrage postion?", "weather in moscow today", "", "Minsk II"]
+    answer_pool._call(edition, "ask", ("open it first",), {})  # a knowledge base is cyclic: it stays alive
+    gc.unfreeze()
+    gc.collect()
+    try:
+        for question in questions * 5:
+            answer_pool._call(edition, "ask", (question,), {})
+            answer_pool._call(edition, "ask_each", (question, 10), {})
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert gc.collect() == 0
