@@ -99,14 +99,19 @@ async def test_with_no_workers_answers_in_threads_are_the_same(bot_settings, kb)
     assert await live.ask(QUESTION) == kb.ask(QUESTION)
 
 
-def test_a_worker_answers_from_the_edition_in_service_while_the_next_one_warms_up(
-    knowledge_dir, tmp_path, monkeypatch
-):
-    # The worker's functions, called in this process: what a worker holds across a reload.
+@pytest.fixture
+def first_edition(knowledge_dir, tmp_path, monkeypatch) -> Edition:
+    """A built knowledge base, for calling the worker's functions in this process; none open yet."""
     monkeypatch.setattr(answer_pool, "_opened", {})
     db = tmp_path / "kb.db"
     rebuild(knowledge_dir, db)
-    in_service = Edition(db, BUNDLED_SYNONYMS, generation=0)
+    return Edition(db, BUNDLED_SYNONYMS, generation=0)
+
+
+def test_a_worker_answers_from_the_edition_in_service_while_the_next_one_warms_up(knowledge_dir, first_edition):
+    # What a worker holds across a reload.
+    in_service = first_edition
+    db = in_service.db_path
     assert "two thousand metres" not in _quoted(answer_pool._call(in_service, "ask", (ZEPPELIN_QUESTION,), {}))
     old = weakref.ref(answer_pool._opened[in_service])
     old_vocabulary = weakref.ref(old().parser._vocabulary)  # part of a reference cycle
@@ -131,15 +136,10 @@ def _quoted(answer) -> str:
     return " ".join(quote.text for quote in answer.quotes)
 
 
-def test_answering_leaves_no_cyclic_garbage_so_freezing_what_remains_loses_nothing(
-    knowledge_dir, tmp_path, monkeypatch
-):
+def test_answering_leaves_no_cyclic_garbage_so_freezing_what_remains_loses_nothing(first_edition):
     # The worker freezes everything alive after each question (bot.answer_pool); that is
     # only safe while answering leaves no reference cycles behind for the collector.
-    monkeypatch.setattr(answer_pool, "_opened", {})
-    db = tmp_path / "kb.db"
-    rebuild(knowledge_dir, db)
-    edition = Edition(db, BUNDLED_SYNONYMS, generation=0)
+    edition = first_edition
     questions = [*EXAMPLE_QUESTIONS, "securty levrage postion?", "weather in moscow today", "", "Minsk II"]
     answer_pool._call(edition, "ask", ("open it first",), {})  # a knowledge base is cyclic: it stays alive
     gc.unfreeze()
