@@ -12,7 +12,6 @@ a thread of this process instead, so no question is lost.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bot.heap import collect_out_of_service, freeze_survivors
 from retrieval.knowledge_base import KnowledgeBase
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def _knowledge_base(edition: Edition, keep_older: bool = False) -> KnowledgeBase
     if older and not keep_older:
         for out_of_service in older:
             del _opened[out_of_service]
-        _collect_frozen_garbage()
+        collect_out_of_service()
     return kb
 
 
@@ -68,7 +68,7 @@ def _call(edition: Edition, method: str, args: tuple[Any, ...], kwargs: dict[str
     try:
         return getattr(_knowledge_base(edition), method)(*args, **kwargs)
     finally:
-        _out_of_the_collectors_sight()
+        freeze_survivors()
 
 
 def _open(edition: Edition) -> int:
@@ -76,32 +76,7 @@ def _open(edition: Edition) -> int:
     try:
         return _knowledge_base(edition, keep_older=True).passage_count
     finally:
-        _out_of_the_collectors_sight()
-
-
-def _out_of_the_collectors_sight() -> None:
-    """Exempt what outlives a question (the knowledge base, its memos) from cyclic garbage collection.
-
-    A full collection walks every object: ~0.6 s with a 100,000-passage knowledge base and
-    warm memos, a stall for whichever question it lands in. Answering leaves no reference
-    cycles behind (checked by a test), so freezing loses nothing: the collector keeps
-    watching only objects made during the next question, and reference counting still frees
-    memos as they are replaced. A knowledge base out of service is the one cyclic leftover;
-    `_collect_frozen_garbage` frees it.
-    """
-    gc.freeze()
-
-
-def _collect_frozen_garbage() -> None:
-    """Free a knowledge base taken out of service, once per reload.
-
-    It holds reference cycles (an SQLite connection always does), so only the cyclic
-    collector can free it, and it was frozen: unfreeze, collect everything (the one full
-    collection a worker makes), freeze what is left.
-    """
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
+        freeze_survivors()
 
 
 class AnswerPool:

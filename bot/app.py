@@ -42,6 +42,7 @@ from bot.decoding import TolerantBot
 from bot.delivery import DeliveryPolicy
 from bot.errors import on_error
 from bot.handlers import ask, group_message, private_other, private_question, sources, start
+from bot.heap import freeze_survivors
 from bot.inline import inline_query
 from bot.live import LiveKnowledgeBase
 from bot.logs import configure_logging
@@ -137,6 +138,7 @@ async def _post_init(application: Application) -> None:
     await bot.set_my_commands(group, scope=BotCommandScopeAllGroupChats())
     live = application.bot_data["services"].knowledge
     await live.answers.warm_up(live.edition)
+    freeze_survivors()  # the libraries, the knowledge base: see bot.heap
     try:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_on_signal(live, application.create_task))
     except (NotImplementedError, RuntimeError, AttributeError):  # no SIGHUP here (Windows, non-main thread)
