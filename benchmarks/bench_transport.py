@@ -2,7 +2,8 @@
 
 A minimal Bot API stand-in (aiohttp, 127.0.0.1, its own process so its CPU is not counted)
 answers every POST with `{"ok": true, ...}`. Each client sends the same `sendMessage`-sized
-form through `BaseRequest.post` (python-telegram-bot's own request path) with `--concurrency`
+parameters through `BaseRequest.post` (python-telegram-bot's own request path; httpx
+sends them urlencoded, `bot/transport.py` as JSON, each as the bot would) with `--concurrency`
 requests in flight over a pool of `--pool` connections; the clients take turns for `--rounds`
 rounds and the table shows the median of the rounds.
 
