@@ -41,7 +41,15 @@ from bot.buttons import on_button
 from bot.decoding import TolerantBot
 from bot.delivery import DeliveryPolicy
 from bot.errors import on_error
-from bot.handlers import ask, group_message, private_other, private_question, sources, start
+from bot.handlers import (
+    ask,
+    group_message,
+    private_other,
+    private_question,
+    private_unknown_command,
+    sources,
+    start,
+)
 from bot.heap import freeze_survivors
 from bot.inline import inline_query
 from bot.live import LiveKnowledgeBase
@@ -119,6 +127,7 @@ def add_handlers(application: Application) -> None:
             CommandHandler("sources", sources, filters=message),
             CommandHandler("ask", ask, filters=message | filters.UpdateType.CHANNEL_POST),
             CommandHandler("reload", reload_command, filters=message),
+            MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND & message, private_unknown_command),
             MessageHandler(filters.ChatType.PRIVATE & (text | filters.CAPTION & message), private_question),
             MessageHandler(filters.ChatType.PRIVATE & other, private_other),
             MessageHandler(filters.ChatType.GROUPS & text, group_message),

@@ -51,6 +51,11 @@ async def private_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await update.effective_message.reply_text(texts.TEXT_ONLY, parse_mode=None)
 
 
+async def private_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say so when a private chat sends a command the bot does not have, rather than stay silent."""
+    await update.effective_message.reply_text(texts.UNKNOWN_COMMAND, parse_mode=None)
+
+
 async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer `/ask QUESTION`, or the replied-to message for a bare `/ask` in reply."""
     message = update.effective_message

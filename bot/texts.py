@@ -80,6 +80,7 @@ HELP = (
 )
 SOURCES_HEADER = "Documents in the knowledge base:"
 TEXT_ONLY = "I only read text. Send your question as a message, e.g. why keep the sanctions?"
+UNKNOWN_COMMAND = "I don't know that command. Send your question as a message, or /help to see what I can do."
 ASK_USAGE = "Ask a question after the command, e.g. /ask why keep the sanctions?"
 MORE_BUTTON = "More"
 SOURCE_BUTTON = "Source [{number}]"

@@ -63,6 +63,13 @@ async def test_a_private_message_without_text_says_only_text_is_read(fake, polic
     assert_no_errors(fake, caplog)
 
 
+@pytest.mark.parametrize("text", ["/frobnicate", "/Help_me please", f"/nonsense@{BOT_USERNAME}"])
+async def test_an_unknown_command_in_a_private_chat_says_so(fake, policybot, caplog, user, text):
+    reply = await ask_privately(fake, user, text)
+    assert reply["text"] == texts.UNKNOWN_COMMAND
+    assert_no_errors(fake, caplog)
+
+
 async def test_a_private_photo_caption_is_answered_as_a_question(fake, policybot, caplog, user):
     reply = await reply_to(fake, private_message(user, media_content("photo", caption=QUESTION)))
     assert any(ANSWERED in quote for quote in entity_texts(reply, "blockquote"))
