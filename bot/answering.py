@@ -7,6 +7,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.buttons import answer_keyboard
+from bot.decoding import results_unread
 from bot.render.html import answer_html
 from bot.services import services
 
@@ -16,8 +17,9 @@ async def reply_with_answer(message: Message, context: ContextTypes.DEFAULT_TYPE
     shared = services(context)
     answer = await shared.knowledge.ask(question)
     key = shared.questions.remember(question) if answer.more else None
-    await message.reply_html(
-        answer_html(answer),
-        reply_markup=answer_keyboard(answer, key, page=0),
-        do_quote=message.chat.type != ChatType.PRIVATE,
-    )
+    with results_unread():
+        await message.reply_html(
+            answer_html(answer),
+            reply_markup=answer_keyboard(answer, key, page=0),
+            do_quote=message.chat.type != ChatType.PRIVATE,
+        )

@@ -38,7 +38,7 @@ from telegram.ext.filters import MessageFilter
 from bot import texts
 from bot.admin import reload_command, reload_on_signal
 from bot.buttons import on_button
-from bot.decoding import TolerantBot
+from bot.decoding import TelegramClient
 from bot.delivery import DeliveryPolicy
 from bot.errors import on_error
 from bot.handlers import (
@@ -73,7 +73,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CHANNEL_POST, Update.INLINE_QUERY, Upd
 
 def build_application(settings: Settings, kb: KnowledgeBase, rate_limiter: bool = True) -> Application:
     """The bot, wired but not started; ``rate_limiter=False`` drops pacing and retries (benchmarks)."""
-    telegram = TolerantBot(
+    telegram = TelegramClient(
         token=settings.token or "",
         defaults=Defaults(
             parse_mode=ParseMode.HTML,

@@ -5,8 +5,10 @@ import itertools
 import re
 
 import pytest
+from telegram import Message
 
 from bot import texts
+from bot.decoding import results_unread
 from tests.bot_helpers import (
     HUGE_QUESTION,
     assert_silent_in,
@@ -341,3 +343,14 @@ async def test_a_slow_reply_does_not_hold_other_chats(fake, policybot):
     reply = await ask(fake, "european reassurance initiative", bob)
     assert asyncio.get_running_loop().time() - started < 2.0
     assert "European Reassurance Initiative" in reply["text"]
+
+
+async def test_messages_sent_with_results_unread_are_delivered_and_not_decoded(fake, policybot):
+    chat = fake.push_update(private_text(User("Uma", "uma"), "hello"))["message"]["chat"]["id"]
+    await sent_to(fake, chat)  # its answer; now the chat is known to the fake
+    with results_unread():
+        unread = await policybot.bot.send_message(chat, "<b>one</b>")
+    read = await policybot.bot.send_message(chat, "<b>two</b>")
+    assert unread is True
+    assert isinstance(read, Message) and read.text == "two"
+    assert [call.result["text"] for call in calls_to(fake, chat) if call.method == "sendMessage"][-2:] == ["one", "two"]
