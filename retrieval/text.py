@@ -15,7 +15,7 @@ from itertools import chain
 
 import Stemmer
 
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 
 # A dotted acronym ("U.S.", "E.U.") is one token; otherwise runs of letters and digits.
 # Apostrophes and hyphens split words: "Obama's" -> "obama", "s"; "cease-fire" -> parts.
@@ -112,9 +112,13 @@ class Analyzer:
                     found[i] = self._remember(raws, i)
         return list(chain.from_iterable(found))
 
+    def token_word_terms(self, raws: list[str], i: int) -> list[tuple[str, str]]:
+        """(folded word, term) of token `raws[i]` of a text's `_TOKEN.findall` (its neighbours matter for "us")."""
+        return [pair for _, analyzed in self._pieces(raws, i) for pair in analyzed]
+
     def _remember(self, raws: list[str], i: int) -> list[tuple[str, str]]:
-        pairs = [pair for _, analyzed in self._pieces(raws, i) for pair in analyzed]
-        if raws[i].lower() != "us":
+        pairs = self.token_word_terms(raws, i)
+        if not depends_on_neighbours(raws[i]):
             if len(self._cache) > CACHE_LIMIT:
                 self._cache.clear()
             self._cache[raws[i]] = pairs
@@ -139,6 +143,11 @@ class Analyzer:
     def _analyze(self, raw: str) -> list[tuple[str, str]]:
         word = fold(raw)
         return [] if word in self._stop_words else [(word, self._stem(word))]
+
+
+def depends_on_neighbours(raw: str) -> bool:
+    """Whether a raw token's terms depend on the tokens beside it: "us" or "u.s." may be the country or "us"."""
+    return raw.replace(".", "").lower() == "us"
 
 
 def _means_united_states(word: str, raws: list[str], i: int) -> bool:

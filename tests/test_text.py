@@ -31,6 +31,12 @@ def test_lowercase_us_is_the_country_only_in_context():
     assert analyzer.terms("tell us about it") == ["tell"]
 
 
+def test_lowercase_dotted_us_is_read_in_its_own_context_every_time():
+    fresh = Analyzer()
+    assert fresh.terms("the u.s. plan") == ["usa", "plan"]
+    assert fresh.terms("tell u.s. plans") == ["tell", "plan"]  # not the memo of the first context
+
+
 def test_hyphenated_words_give_parts_and_joined_form():
     assert analyzer.terms("cease-fire") == ["ceas", "fire", "ceasefir"]
     assert analyzer.terms("ceasefire") == ["ceasefir"]
