@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.text import Analyzer, fold
+from retrieval.text import _TOKEN, Analyzer, fold, tokenize
 
 analyzer = Analyzer()
 
@@ -57,6 +57,12 @@ def test_empty_and_symbol_only_text_has_no_terms():
 @given(st.text(alphabet=st.sampled_from(list("aUsS.-’' é1\nxyzTheus")), max_size=40) | st.text(max_size=40))
 def test_the_fast_path_gives_the_same_terms_as_tokens(text):
     assert analyzer.word_terms(text) == [(t.word, t.term) for t in analyzer.tokens(text)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ09_.-'’ \n\t\x1fé,")), max_size=40) | st.text(max_size=40))
+def test_tokenize_splits_exactly_as_the_token_pattern(text):
+    assert tokenize(text) == _TOKEN.findall(text)
 
 
 def test_a_dotted_acronym_is_highlighted_whole():
