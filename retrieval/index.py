@@ -25,7 +25,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 
@@ -42,6 +42,8 @@ TIER_GROWTH = 4
 FLOOR_SAMPLE = 256
 # Passages inverted at a time while building.
 CHUNK = 50_000
+# Postings sorted by impact at a time at the end of a build: bounds that step's temporaries.
+SORT_BLOCK = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -91,13 +93,15 @@ class IndexBuilder:
     """Inverts passages as they come, CHUNK at a time with numpy.
 
     Only compact (term, passage, frequency) arrays are kept, never the token lists, so a
-    million passages index in seconds and the memory peak stays near the postings' size.
+    million passages index in seconds. `finish` places each piece's postings straight into
+    the final arrays (a counting sort by term), so the memory peak stays near the postings' size.
     """
 
     def __init__(self) -> None:
         self._ids: defaultdict[str, int] = defaultdict()
         self._ids.default_factory = self._ids.__len__  # a new token gets the next id
-        self._lengths: list[int] = []
+        self._lengths: list[np.ndarray] = []
+        self._size = 0
         self._pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._chunk: list[Sequence[str]] = []
 
@@ -107,52 +111,70 @@ class IndexBuilder:
         if len(self._chunk) == CHUNK:
             self._flush()
 
+    def term_ids(self, terms: Sequence[str]) -> np.ndarray:
+        """This builder's ids of `terms` (new terms get new ids), for `add_postings`."""
+        return np.fromiter(map(self._ids.__getitem__, terms), np.int32, len(terms))
+
+    def add_postings(
+        self, term_of: np.ndarray, passage_of: np.ndarray, frequencies: np.ndarray, lengths: np.ndarray
+    ) -> None:
+        """Add the next `len(lengths)` passages, counted elsewhere (a worker process).
+
+        (term id, passage within these, frequency) of every distinct term of each passage,
+        each term's postings together and in passage order; `lengths` counts each passage's terms.
+        """
+        self._flush()
+        self._pieces.append((term_of.astype(np.int32), (passage_of + self._size).astype(np.int32), frequencies))
+        self._lengths.append(lengths)
+        self._size += len(lengths)
+
     def finish(self, k1: float = K1, b: float = B, epsilon: float = EPSILON) -> IndexArrays:
         """The index of every passage added."""
         self._flush()
-        size, ids, pieces = len(self._lengths), self._ids, self._pieces
-        term_of = np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0, np.int32)
-        passage_of = np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int32)
-        frequencies = np.concatenate([p[2] for p in pieces]) if pieces else np.zeros(0, np.int32)
-        pieces.clear()
+        size, ids, pieces = self._size, self._ids, self._pieces
         # Number terms alphabetically, so the arrays do not depend on corpus order.
         terms = sorted(ids)
         rank = np.empty(len(terms), dtype=np.int32)
         rank[[ids[t] for t in terms]] = np.arange(len(terms), dtype=np.int32)
-        term_of = rank[term_of]
-        by_term = np.argsort(term_of, kind="stable")  # stable: passages stay ascending per term
-        term_of, passage_of, frequencies = term_of[by_term], passage_of[by_term], frequencies[by_term]
-        del by_term
-        document_frequencies = np.bincount(term_of, minlength=len(terms)).astype(np.int32)
+        counts = np.zeros(len(terms), dtype=np.int64)
+        for term_of, _, _ in pieces:
+            counts += np.bincount(term_of, minlength=len(terms))
+        document_frequencies = np.zeros(len(terms), dtype=np.int32)
+        document_frequencies[rank] = counts
+        del counts
         idf = okapi_idf(document_frequencies, size, epsilon)
-        doc_lengths = np.asarray(self._lengths, dtype=np.float64)
+        doc_lengths = np.concatenate(self._lengths).astype(np.float64) if self._lengths else np.zeros(0)
         avgdl = doc_lengths.sum() / size if size else 0.0
-        # impact = idf * tf (k1 + 1) / (tf + k1 (1 - b + b dl / avgdl)), computed in place:
-        # at a million passages each temporary is hundreds of megabytes.
-        norm = doc_lengths[passage_of]
-        if avgdl:
-            norm *= k1 * b / avgdl
-        else:
-            norm[:] = 0.0
-        norm += k1 * (1 - b)
-        impacts = frequencies.astype(np.float64)
-        del frequencies
-        norm += impacts
-        impacts *= k1 + 1
-        impacts /= norm
-        del norm
-        impacts *= idf[term_of]
-        # Each term's postings by falling impact (stable: ties stay in passage order); the
-        # passage order is kept as the lookup copy, with where each posting went.
-        by_impact = np.lexsort((-impacts, term_of))
-        del term_of
-        doc_postings = np.empty(len(by_impact), dtype=np.int32)
-        doc_postings[by_impact] = np.arange(len(by_impact), dtype=np.int32)
-        doc_passages = passage_of
-        passages = passage_of[by_impact]
-        del passage_of
-        impacts = impacts[by_impact]
-        del by_impact
+        term_starts = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(document_frequencies, out=term_starts[1:])
+        # Each term's postings in passage order (the lookup copy), with their impacts.
+        doc_passages = np.empty(int(term_starts[-1]), dtype=np.int32)
+        impacts = np.empty(len(doc_passages), dtype=np.float64)
+        free = term_starts[:-1].copy()  # the next free slot of each term
+        while pieces:
+            term_of, passage_of, frequencies = pieces.pop(0)
+            term_of = rank[term_of]
+            runs = np.flatnonzero(np.diff(term_of, prepend=-1))  # each term's postings are together
+            run_lengths = np.diff(runs, append=len(term_of))
+            slots = free[term_of] + (np.arange(len(term_of)) - np.repeat(runs, run_lengths))
+            free[term_of[runs]] += run_lengths
+            doc_passages[slots] = passage_of
+            impacts[slots] = _impacts(frequencies, doc_lengths[passage_of], idf[term_of], avgdl, k1, b)
+        del free
+        # Each term's postings by falling impact (stable: ties stay in passage order), with
+        # where each posting of the lookup copy went; whole terms at a time, to bound temporaries.
+        passages = np.empty_like(doc_passages)
+        doc_postings = np.empty_like(doc_passages)
+        for first, last in _term_blocks(term_starts):
+            start, end = int(term_starts[first]), int(term_starts[last])
+            term_of = np.repeat(np.arange(last - first, dtype=np.int32), document_frequencies[first:last])
+            by_impact = np.lexsort((-impacts[start:end], term_of))
+            del term_of
+            passages[start:end] = doc_passages[start:end][by_impact]
+            impacts[start:end] = impacts[start:end][by_impact]
+            by_impact += start
+            doc_postings[by_impact] = np.arange(start, end, dtype=np.int32)
+            del by_impact
         term_tiers, tier_starts, tier_max = _tiers(document_frequencies, impacts)
         return IndexArrays(
             terms, term_tiers, tier_starts, tier_max, passages, impacts, doc_passages, doc_postings,
@@ -161,9 +183,35 @@ class IndexBuilder:
 
     def _flush(self) -> None:
         if self._chunk:
-            self._pieces.append(_count_chunk(self._chunk, len(self._lengths), self._ids))
-            self._lengths += map(len, self._chunk)
+            self._pieces.append(_count_chunk(self._chunk, self._size, self._ids))
+            self._lengths.append(np.fromiter(map(len, self._chunk), np.int64, len(self._chunk)))
+            self._size += len(self._chunk)
             self._chunk = []
+
+
+def _impacts(
+    frequencies: np.ndarray, lengths: np.ndarray, idf: np.ndarray, avgdl: float, k1: float, b: float
+) -> np.ndarray:
+    """idf * tf (k1 + 1) / (tf + k1 (1 - b + b dl / avgdl)) per posting, in place (`lengths` is consumed)."""
+    norm = lengths
+    if avgdl:
+        norm *= k1 * b / avgdl
+    else:
+        norm[:] = 0.0
+    norm += k1 * (1 - b)
+    impacts = frequencies.astype(np.float64)
+    norm += impacts
+    impacts *= k1 + 1
+    impacts /= norm
+    impacts *= idf
+    return impacts
+
+
+def _term_blocks(term_starts: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of whole terms [first, last) holding about SORT_BLOCK postings each (a larger term alone)."""
+    cuts = np.searchsorted(term_starts, np.arange(0, int(term_starts[-1]), SORT_BLOCK), side="right") - 1
+    bounds = [*dict.fromkeys(cuts.tolist()), len(term_starts) - 1]
+    return list(pairwise(bounds))
 
 
 def _count_chunk(
@@ -172,9 +220,21 @@ def _count_chunk(
     """(term id, passage, frequency) of every distinct term of each passage in `chunk`."""
     counts = np.fromiter(map(len, chunk), np.int64, len(chunk))
     flat = np.fromiter(map(ids.__getitem__, chain.from_iterable(chunk)), np.int64, int(counts.sum()))
-    owner = np.repeat(np.arange(len(chunk), dtype=np.int64), counts)
-    keys, frequencies = np.unique(flat * len(chunk) + owner, return_counts=True)
-    term_of, local = np.divmod(keys, len(chunk))
+    return count_postings(flat, counts, first)
+
+
+def count_postings(
+    term_ids: np.ndarray, lengths: np.ndarray, first: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term id, passage, frequency) of every distinct term of each passage, sorted by term then passage.
+
+    `term_ids` holds the passages' terms one passage after another, `lengths` how many each has;
+    passages are numbered from `first`.
+    """
+    passages = len(lengths)
+    owner = np.repeat(np.arange(passages, dtype=np.int64), lengths)
+    keys, frequencies = np.unique(term_ids.astype(np.int64) * passages + owner, return_counts=True)
+    term_of, local = np.divmod(keys, passages)
     return term_of.astype(np.int32), (local + first).astype(np.int32), frequencies.astype(np.int32)
 
 
