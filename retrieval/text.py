@@ -158,7 +158,8 @@ class Analyzer:
 
 def depends_on_neighbours(raw: str) -> bool:
     """Whether a raw token's terms depend on the tokens beside it: "us" or "u.s." may be the country or "us"."""
-    return raw.replace(".", "").lower() == "us"
+    word = raw.replace(".", "")
+    return word != "US" and word.lower() == "us"
 
 
 def _means_united_states(word: str, raws: list[str], i: int) -> bool:
