@@ -21,11 +21,14 @@ for every passage that contains a query term.
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
-from itertools import chain, pairwise
+from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 
@@ -43,7 +46,7 @@ FLOOR_SAMPLE = 256
 # Passages inverted at a time while building.
 CHUNK = 50_000
 # Postings sorted by impact at a time at the end of a build: bounds that step's temporaries.
-SORT_BLOCK = 4_000_000
+SORT_BLOCK = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -89,12 +92,21 @@ def build_arrays(
     return builder.finish(k1, b, epsilon)
 
 
+class Postings(NamedTuple):
+    """Every distinct term of each passage of a run of passages, grouped by term, in compact dtypes."""
+
+    terms: np.ndarray  # int32, each term once
+    counts: np.ndarray  # int32, each term's postings, which follow those of the term before
+    passages: np.ndarray  # uint16 or int32, each posting's passage (in the run), ascending per term
+    frequencies: np.ndarray  # uint16 or int32, how often the term occurs in that passage
+
+
 class IndexBuilder:
     """Inverts passages as they come, CHUNK at a time with numpy.
 
-    Only compact (term, passage, frequency) arrays are kept, never the token lists, so a
-    million passages index in seconds. `finish` places each piece's postings straight into
-    the final arrays (a counting sort by term), so the memory peak stays near the postings' size.
+    Only compact postings are kept, never the token lists, so a million passages index in
+    seconds. `finish` places each run's postings straight into the final arrays (a counting
+    sort by term), so the memory peak stays near the final arrays' size.
     """
 
     def __init__(self) -> None:
@@ -102,7 +114,7 @@ class IndexBuilder:
         self._ids.default_factory = self._ids.__len__  # a new token gets the next id
         self._lengths: list[np.ndarray] = []
         self._size = 0
-        self._pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pieces: list[tuple[Postings, int]] = []  # with the position of each run's first passage
         self._chunk: list[Sequence[str]] = []
 
     def add(self, tokens: Sequence[str]) -> None:
@@ -115,16 +127,11 @@ class IndexBuilder:
         """This builder's ids of `terms` (new terms get new ids), for `add_postings`."""
         return np.fromiter(map(self._ids.__getitem__, terms), np.int32, len(terms))
 
-    def add_postings(
-        self, term_of: np.ndarray, passage_of: np.ndarray, frequencies: np.ndarray, lengths: np.ndarray
-    ) -> None:
-        """Add the next `len(lengths)` passages, counted elsewhere (a worker process).
-
-        (term id, passage within these, frequency) of every distinct term of each passage,
-        each term's postings together and in passage order; `lengths` counts each passage's terms.
-        """
+    def add_postings(self, postings: Postings, lengths: np.ndarray) -> None:
+        """Add the next `len(lengths)` passages, counted elsewhere (a worker process), with this
+        builder's term ids; `lengths` counts each passage's terms."""
         self._flush()
-        self._pieces.append((term_of.astype(np.int32), (passage_of + self._size).astype(np.int32), frequencies))
+        self._pieces.append((postings, self._size))
         self._lengths.append(lengths)
         self._size += len(lengths)
 
@@ -136,12 +143,9 @@ class IndexBuilder:
         terms = sorted(ids)
         rank = np.empty(len(terms), dtype=np.int32)
         rank[[ids[t] for t in terms]] = np.arange(len(terms), dtype=np.int32)
-        counts = np.zeros(len(terms), dtype=np.int64)
-        for term_of, _, _ in pieces:
-            counts += np.bincount(term_of, minlength=len(terms))
         document_frequencies = np.zeros(len(terms), dtype=np.int32)
-        document_frequencies[rank] = counts
-        del counts
+        for postings, _ in pieces:
+            document_frequencies[rank[postings.terms]] += postings.counts
         idf = okapi_idf(document_frequencies, size, epsilon)
         doc_lengths = np.concatenate(self._lengths).astype(np.float64) if self._lengths else np.zeros(0)
         avgdl = doc_lengths.sum() / size if size else 0.0
@@ -152,29 +156,36 @@ class IndexBuilder:
         impacts = np.empty(len(doc_passages), dtype=np.float64)
         free = term_starts[:-1].copy()  # the next free slot of each term
         while pieces:
-            term_of, passage_of, frequencies = pieces.pop(0)
-            term_of = rank[term_of]
-            runs = np.flatnonzero(np.diff(term_of, prepend=-1))  # each term's postings are together
-            run_lengths = np.diff(runs, append=len(term_of))
-            slots = free[term_of] + (np.arange(len(term_of)) - np.repeat(runs, run_lengths))
-            free[term_of[runs]] += run_lengths
+            (run_terms, counts, run_passages, frequencies), first = pieces.pop(0)
+            run_terms = rank[run_terms]
+            ends = np.cumsum(counts, dtype=np.int64)
+            slots = np.repeat(free[run_terms] - (ends - counts), counts) + np.arange(len(run_passages))
+            free[run_terms] += counts
+            passage_of = run_passages.astype(np.int32) + first
             doc_passages[slots] = passage_of
-            impacts[slots] = _impacts(frequencies, doc_lengths[passage_of], idf[term_of], avgdl, k1, b)
+            term_idf = np.repeat(idf[run_terms], counts)
+            impacts[slots] = _impacts(frequencies, doc_lengths[passage_of], term_idf, avgdl, k1, b)
         del free
         # Each term's postings by falling impact (stable: ties stay in passage order), with
-        # where each posting of the lookup copy went; whole terms at a time, to bound temporaries.
+        # where each posting of the lookup copy went; blocks of whole terms, in threads (numpy
+        # sorts without the GIL).
         passages = np.empty_like(doc_passages)
         doc_postings = np.empty_like(doc_passages)
-        for first, last in _term_blocks(term_starts):
+
+        def sort_block(block: tuple[int, int]) -> None:
+            first, last = block
             start, end = int(term_starts[first]), int(term_starts[last])
-            term_of = np.repeat(np.arange(last - first, dtype=np.int32), document_frequencies[first:last])
-            by_impact = np.lexsort((-impacts[start:end], term_of))
-            del term_of
+            by_impact = np.argsort(-impacts[start:end], kind="stable")
+            # uint16 terms: numpy's stable sort of them is a radix sort.
+            term_of = np.repeat(np.arange(last - first, dtype=np.uint16), document_frequencies[first:last])
+            by_impact = by_impact[np.argsort(term_of[by_impact], kind="stable")]
             passages[start:end] = doc_passages[start:end][by_impact]
             impacts[start:end] = impacts[start:end][by_impact]
             by_impact += start
             doc_postings[by_impact] = np.arange(start, end, dtype=np.int32)
-            del by_impact
+
+        with ThreadPoolExecutor(_threads(), thread_name_prefix="index-sort") as threads:
+            list(threads.map(sort_block, _term_blocks(term_starts)))
         term_tiers, tier_starts, tier_max = _tiers(document_frequencies, impacts)
         return IndexArrays(
             terms, term_tiers, tier_starts, tier_max, passages, impacts, doc_passages, doc_postings,
@@ -183,10 +194,29 @@ class IndexBuilder:
 
     def _flush(self) -> None:
         if self._chunk:
-            self._pieces.append(_count_chunk(self._chunk, self._size, self._ids))
-            self._lengths.append(np.fromiter(map(len, self._chunk), np.int64, len(self._chunk)))
+            counts = np.fromiter(map(len, self._chunk), np.int64, len(self._chunk))
+            tokens = chain.from_iterable(self._chunk)
+            flat = np.fromiter(map(self._ids.__getitem__, tokens), np.int64, int(counts.sum()))
+            self._pieces.append((count_postings(flat, counts), self._size))
+            self._lengths.append(counts)
             self._size += len(self._chunk)
             self._chunk = []
+
+
+def count_postings(term_ids: np.ndarray, lengths: np.ndarray) -> Postings:
+    """The postings of passages given as their terms' ids, one passage after another (`lengths` each)."""
+    passages = len(lengths)
+    owner = np.repeat(np.arange(passages, dtype=np.int64), lengths)
+    keys, frequencies = np.unique(term_ids.astype(np.int64) * passages + owner, return_counts=True)
+    term_of, local = np.divmod(keys, passages)
+    starts = np.flatnonzero(np.diff(term_of, prepend=-1))
+    counts = np.diff(starts, append=len(term_of)).astype(np.int32)
+    return Postings(term_of[starts].astype(np.int32), counts, _compact(local), _compact(frequencies))
+
+
+def _compact(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers as uint16 when they fit (most do), else int32."""
+    return values.astype(np.uint16 if not len(values) or values.max() <= np.iinfo(np.uint16).max else np.int32)
 
 
 def _impacts(
@@ -208,34 +238,21 @@ def _impacts(
 
 
 def _term_blocks(term_starts: np.ndarray) -> list[tuple[int, int]]:
-    """Runs of whole terms [first, last) holding about SORT_BLOCK postings each (a larger term alone)."""
-    cuts = np.searchsorted(term_starts, np.arange(0, int(term_starts[-1]), SORT_BLOCK), side="right") - 1
-    bounds = [*dict.fromkeys(cuts.tolist()), len(term_starts) - 1]
-    return list(pairwise(bounds))
+    """Runs of whole terms [first, last) with about SORT_BLOCK postings (a larger term alone) and
+    fewer than 2**16 terms each."""
+    blocks, first, terms = [], 0, len(term_starts) - 1
+    while first < terms:
+        last = int(np.searchsorted(term_starts, term_starts[first] + SORT_BLOCK))
+        last = min(max(last, first + 1), first + np.iinfo(np.uint16).max, terms)
+        blocks.append((first, last))
+        first = last
+    return blocks
 
 
-def _count_chunk(
-    chunk: list[Sequence[str]], first: int, ids: defaultdict[str, int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(term id, passage, frequency) of every distinct term of each passage in `chunk`."""
-    counts = np.fromiter(map(len, chunk), np.int64, len(chunk))
-    flat = np.fromiter(map(ids.__getitem__, chain.from_iterable(chunk)), np.int64, int(counts.sum()))
-    return count_postings(flat, counts, first)
-
-
-def count_postings(
-    term_ids: np.ndarray, lengths: np.ndarray, first: int = 0
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(term id, passage, frequency) of every distinct term of each passage, sorted by term then passage.
-
-    `term_ids` holds the passages' terms one passage after another, `lengths` how many each has;
-    passages are numbered from `first`.
-    """
-    passages = len(lengths)
-    owner = np.repeat(np.arange(passages, dtype=np.int64), lengths)
-    keys, frequencies = np.unique(term_ids.astype(np.int64) * passages + owner, return_counts=True)
-    term_of, local = np.divmod(keys, passages)
-    return term_of.astype(np.int32), (local + first).astype(np.int32), frequencies.astype(np.int32)
+def _threads() -> int:
+    """Threads for the final sort: one per core this process may run on, up to 4."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, 4))
 
 
 def _tiers(document_frequencies: np.ndarray, impacts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ import numpy as np
 from knowledge import store
 from knowledge.arrays import array_to_strings, strings_to_array
 from knowledge.passages import Passage
-from retrieval.index import BM25Index, IndexArrays, IndexBuilder, count_postings
+from retrieval.index import BM25Index, IndexArrays, IndexBuilder, Postings, count_postings
 from retrieval.text import ANALYZER_VERSION, CACHE_LIMIT, Analyzer, depends_on_neighbours, tokenize
 from retrieval.vocabulary import Vocabulary
 
@@ -27,9 +27,7 @@ class CountedPassages:
     counter: str  # which counter: its term ids are its own
     first_new_term: int  # the id of `new_terms[0]`: a counter's ids count up across its batches
     new_terms: list[str]  # the terms this counter met first in this batch, by id
-    term_of: np.ndarray  # int32, with `passage_of` and `frequencies`: each distinct term of each
-    passage_of: np.ndarray  # int32, passage (numbered within the batch), sorted by term then passage
-    frequencies: np.ndarray  # int32
+    postings: Postings  # with the counter's term ids, passages numbered within the batch
     lengths: np.ndarray  # int32, terms per passage: title, section heading and text
     words: dict[str, str]  # folded word -> term, for words met in this batch
 
@@ -73,11 +71,11 @@ class PassageCounter:
                 tokens += self._sequences(passage.text)
                 lengths.append(len(tokens) - before)
         term_ids, sizes = self._expand(np.fromiter(tokens, np.int32, len(tokens)), np.array(lengths, dtype=np.int64))
-        term_of, passage_of, frequencies = count_postings(term_ids, sizes)
+        postings = count_postings(term_ids, sizes)
         new_terms, first = self._terms[self._sent_terms :], self._sent_terms
         self._sent_terms = len(self._terms)
         words, self._words = self._words, {}
-        return CountedPassages(self.key, first, new_terms, term_of, passage_of, frequencies, sizes, words)
+        return CountedPassages(self.key, first, new_terms, postings, sizes, words)
 
     def _sequences(self, text: str) -> list[int]:
         """The sequence id of each token of `text`."""
@@ -142,7 +140,7 @@ class PassageIndexer:
             raise RuntimeError("counted passages out of order: a counter's batches must be added in the order counted")
         if counted.new_terms:
             known = self._global_ids[counted.counter] = np.concatenate((known, self._index.term_ids(counted.new_terms)))
-        self._index.add_postings(known[counted.term_of], counted.passage_of, counted.frequencies, counted.lengths)
+        self._index.add_postings(counted.postings._replace(terms=known[counted.postings.terms]), counted.lengths)
         self._word_terms.update(counted.words)
 
     def finish(self) -> dict[str, np.ndarray]:
