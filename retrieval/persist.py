@@ -83,8 +83,11 @@ class PassageCounter:
         try:
             return list(map(self._known.__getitem__, raws))
         except KeyError:  # a new token, or one whose terms depend on its neighbours
-            known = self._known.get
-            return [self._learn(raws, i) if known(raw) is None else known(raw) for i, raw in enumerate(raws)]
+            found = list(map(self._known.get, raws))
+            for i, sequence in enumerate(found):
+                if sequence is None:
+                    found[i] = self._learn(raws, i)
+            return found
 
     def _learn(self, raws: list[str], i: int) -> int:
         pairs = self._analyzer.token_word_terms(raws, i)

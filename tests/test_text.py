@@ -1,3 +1,5 @@
+import unicodedata
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -8,6 +10,12 @@ analyzer = Analyzer()
 
 def test_fold_removes_case_and_diacritics():
     assert fold("Détente") == fold("detente") == fold("DÉTENTE") == "detente"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_text_folds_as_the_unicode_path_does(text):
+    assert fold(text) == unicodedata.normalize("NFKD", text).casefold()
 
 
 def test_curly_and_straight_quotes_fold_alike():
