@@ -6,7 +6,8 @@ never a half-written file. The index arrays go to a sidecar file with a fresh na
 only the new store's meta table names, written before the swap: the swap of the store is
 the one step that switches both. Older sidecars and temporary files are removed after it.
 Any bad document refuses the whole build: a knowledge base that silently lacks a document
-would answer wrongly without anyone noticing.
+would answer wrongly without anyone noticing. Documents are read by `knowledge.reading` (in
+worker processes, for a large folder); this module writes what they give, in document order.
 """
 
 from __future__ import annotations
