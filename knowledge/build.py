@@ -6,7 +6,8 @@ never a half-written file. The index arrays go to a sidecar file with a fresh na
 only the new store's meta table names, written before the swap: the swap of the store is
 the one step that switches both. Older sidecars and temporary files are removed after it.
 Any bad document refuses the whole build: a knowledge base that silently lacks a document
-would answer wrongly without anyone noticing.
+would answer wrongly without anyone noticing. Documents are read by `knowledge.reading` (in
+worker processes, for a large folder); this module writes what they give, in document order.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -30,15 +31,22 @@ import sqlite_utils
 
 from knowledge import store
 from knowledge.arrays import write_arrays
-from knowledge.document import DocumentError, content_hash, parse_document
+from knowledge.document import DocumentError, content_hash
 from knowledge.folder import FolderScan, read_source, scan
-from knowledge.passages import Passage, split_passages
+from knowledge.reading import Analyze, ReadDocument, read_batches
 
 
 class IndexSink(Protocol):
-    """Receives every passage in position order; `finish` gives the arrays for the sidecar."""
+    """Indexes the passages of a build; `finish` gives the arrays for the sidecar.
 
-    def add(self, passage: Passage, title: str) -> None: ...
+    `analyze` runs where documents are read (in worker processes, for a large build: it must
+    pickle), on batches of (title, passages) documents; `add` gets each batch's result, in
+    position order.
+    """
+
+    analyze: Analyze
+
+    def add(self, analyzed: object) -> None: ...
 
     def finish(self) -> Mapping[str, np.ndarray]: ...
 
@@ -85,8 +93,13 @@ def build(
     version: str,
     new_index: Callable[[], IndexSink],
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> BuildReport:
-    """Build the store for `knowledge_dir` at `db_path`; on failure the old file is untouched."""
+    """Build the store for `knowledge_dir` at `db_path`; on failure the old file is untouched.
+
+    `workers`: processes that read the documents (None: one per core for a large folder,
+    else none; see `knowledge.reading`). The store and the index are the same either way.
+    """
     started = time.perf_counter()
     found = scan(knowledge_dir)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,7 +117,7 @@ def build(
             store.create_schema(db)
             with db.conn:
                 index = new_index()
-                hashes, passages, topics = _write_documents(db, found, index, progress)
+                hashes, passages, topics = _write_documents(db, found, index, progress, workers)
                 store.create_indexes(db)
                 write_arrays(sidecar, index.finish())
                 store.write_meta(
@@ -139,39 +152,53 @@ def build(
 
 
 def _write_documents(
-    db: sqlite_utils.Database, found: FolderScan, index: IndexSink, progress: Progress | None
+    db: sqlite_utils.Database, found: FolderScan, index: IndexSink, progress: Progress | None, workers: int | None
 ) -> tuple[dict[str, str], int, list[str]]:
-    """Parse, split, store and index every document; collect every problem before refusing.
+    """Read, store and index every document; collect every problem before refusing.
 
     Returns the content hash per document, the number of passages, and the first section
-    headings. Passages go to the store and the index as they come, never all in memory.
+    headings. Passages go to the store and the index a batch at a time, never all in memory.
     This is where the policy is applied: any problem, found by the scan or here, refuses the build.
     """
     problems = list(found.problems)
     hashes: dict[str, str] = {}
-    passages = 0
+    position = done = 0
     topics: dict[str, None] = {}
-    sources = found.sources
-    for done, source in enumerate(sources, start=1):
-        try:
-            document = parse_document(read_source(source), source.document_id, source.relative)
-        except DocumentError as exc:
-            problems.append(exc)
-        else:
-            pieces = split_passages(document)
-            store.write_document(db, document, source.relative, source.size, source.mtime_ns, len(pieces))
-            store.write_passages(db, pieces, passages)
-            for piece in pieces:
-                index.add(piece, document.title)
-                if piece.section and len(topics) < TOPICS_KEPT:
-                    topics.setdefault(piece.section)
-            passages += len(pieces)
-            hashes[document.id] = document.content_hash
-        if progress:
-            progress(done, len(sources))
+    with closing(read_batches(found.sources, index.analyze, workers)) as batches:
+        for batch in batches:
+            rows, passages = [], []
+            for document in batch.documents:
+                if isinstance(document, DocumentError):
+                    problems.append(document)
+                else:
+                    rows.append(document.row)
+                    passages += _passage_rows(document, position)
+                    position += len(document.passages)
+                    hashes[document.id] = document.content_hash
+                    _note_topics(topics, document)
+                done += 1
+                if progress:
+                    progress(done, len(found.sources))
+            store.write_documents(db, rows)
+            store.write_passages(db, passages)
+            index.add(batch.analyzed)
     if problems:
         raise BuildError(sorted(problems, key=lambda problem: problem.path))
-    return hashes, passages, list(topics)
+    return hashes, position, list(topics)
+
+
+def _passage_rows(document: ReadDocument, first: int) -> list[tuple[int, str, str, int, str, str]]:
+    """The store's rows of the document's passages, from position `first` (an ordinal is a place in the document)."""
+    return [(first + n, key, document.id, n, section, text) for key, n, section, text in document.passages]
+
+
+def _note_topics(topics: dict[str, None], document: ReadDocument) -> None:
+    """Remember the document's section headings until TOPICS_KEPT are known."""
+    for _, _, section, _ in document.passages:
+        if len(topics) >= TOPICS_KEPT:
+            return
+        if section:
+            topics.setdefault(section)
 
 
 @contextmanager

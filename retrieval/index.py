@@ -21,11 +21,14 @@ for every passage that contains a query term.
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 
@@ -42,6 +45,8 @@ TIER_GROWTH = 4
 FLOOR_SAMPLE = 256
 # Passages inverted at a time while building.
 CHUNK = 50_000
+# Postings sorted by impact at a time at the end of a build: bounds that step's temporaries.
+SORT_BLOCK = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -87,18 +92,29 @@ def build_arrays(
     return builder.finish(k1, b, epsilon)
 
 
+class Postings(NamedTuple):
+    """Every distinct term of each passage of a run of passages, grouped by term, in compact dtypes."""
+
+    terms: np.ndarray  # int32, each term once
+    counts: np.ndarray  # int32, each term's postings, which follow those of the term before
+    passages: np.ndarray  # uint16 or int32, each posting's passage (in the run), ascending per term
+    frequencies: np.ndarray  # uint16 or int32, how often the term occurs in that passage
+
+
 class IndexBuilder:
     """Inverts passages as they come, CHUNK at a time with numpy.
 
-    Only compact (term, passage, frequency) arrays are kept, never the token lists, so a
-    million passages index in seconds and the memory peak stays near the postings' size.
+    Only compact postings are kept, never the token lists, so a million passages index in
+    seconds. `finish` places each run's postings straight into the final arrays (a counting
+    sort by term), so the memory peak stays near the final arrays' size.
     """
 
     def __init__(self) -> None:
         self._ids: defaultdict[str, int] = defaultdict()
         self._ids.default_factory = self._ids.__len__  # a new token gets the next id
-        self._lengths: list[int] = []
-        self._pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._lengths: list[np.ndarray] = []
+        self._size = 0
+        self._pieces: list[tuple[Postings, int]] = []  # with the position of each run's first passage
         self._chunk: list[Sequence[str]] = []
 
     def add(self, tokens: Sequence[str]) -> None:
@@ -107,52 +123,69 @@ class IndexBuilder:
         if len(self._chunk) == CHUNK:
             self._flush()
 
+    def term_ids(self, terms: Sequence[str]) -> np.ndarray:
+        """This builder's ids of `terms` (new terms get new ids), for `add_postings`."""
+        return np.fromiter(map(self._ids.__getitem__, terms), np.int32, len(terms))
+
+    def add_postings(self, postings: Postings, lengths: np.ndarray) -> None:
+        """Add the next `len(lengths)` passages, counted elsewhere (a worker process), with this
+        builder's term ids; `lengths` counts each passage's terms."""
+        self._flush()
+        self._pieces.append((postings, self._size))
+        self._lengths.append(lengths)
+        self._size += len(lengths)
+
     def finish(self, k1: float = K1, b: float = B, epsilon: float = EPSILON) -> IndexArrays:
         """The index of every passage added."""
         self._flush()
-        size, ids, pieces = len(self._lengths), self._ids, self._pieces
-        term_of = np.concatenate([p[0] for p in pieces]) if pieces else np.zeros(0, np.int32)
-        passage_of = np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int32)
-        frequencies = np.concatenate([p[2] for p in pieces]) if pieces else np.zeros(0, np.int32)
-        pieces.clear()
+        size, ids, pieces = self._size, self._ids, self._pieces
         # Number terms alphabetically, so the arrays do not depend on corpus order.
         terms = sorted(ids)
         rank = np.empty(len(terms), dtype=np.int32)
         rank[[ids[t] for t in terms]] = np.arange(len(terms), dtype=np.int32)
-        term_of = rank[term_of]
-        by_term = np.argsort(term_of, kind="stable")  # stable: passages stay ascending per term
-        term_of, passage_of, frequencies = term_of[by_term], passage_of[by_term], frequencies[by_term]
-        del by_term
-        document_frequencies = np.bincount(term_of, minlength=len(terms)).astype(np.int32)
+        document_frequencies = np.zeros(len(terms), dtype=np.int32)
+        for postings, _ in pieces:
+            document_frequencies[rank[postings.terms]] += postings.counts
         idf = okapi_idf(document_frequencies, size, epsilon)
-        doc_lengths = np.asarray(self._lengths, dtype=np.float64)
+        doc_lengths = np.concatenate(self._lengths).astype(np.float64) if self._lengths else np.zeros(0)
         avgdl = doc_lengths.sum() / size if size else 0.0
-        # impact = idf * tf (k1 + 1) / (tf + k1 (1 - b + b dl / avgdl)), computed in place:
-        # at a million passages each temporary is hundreds of megabytes.
-        norm = doc_lengths[passage_of]
-        if avgdl:
-            norm *= k1 * b / avgdl
-        else:
-            norm[:] = 0.0
-        norm += k1 * (1 - b)
-        impacts = frequencies.astype(np.float64)
-        del frequencies
-        norm += impacts
-        impacts *= k1 + 1
-        impacts /= norm
-        del norm
-        impacts *= idf[term_of]
-        # Each term's postings by falling impact (stable: ties stay in passage order); the
-        # passage order is kept as the lookup copy, with where each posting went.
-        by_impact = np.lexsort((-impacts, term_of))
-        del term_of
-        doc_postings = np.empty(len(by_impact), dtype=np.int32)
-        doc_postings[by_impact] = np.arange(len(by_impact), dtype=np.int32)
-        doc_passages = passage_of
-        passages = passage_of[by_impact]
-        del passage_of
-        impacts = impacts[by_impact]
-        del by_impact
+        term_starts = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(document_frequencies, out=term_starts[1:])
+        # Each term's postings in passage order (the lookup copy), with their impacts.
+        doc_passages = np.empty(int(term_starts[-1]), dtype=np.int32)
+        impacts = np.empty(len(doc_passages), dtype=np.float64)
+        free = term_starts[:-1].copy()  # the next free slot of each term
+        while pieces:
+            (run_terms, counts, run_passages, frequencies), first = pieces.pop(0)
+            run_terms = rank[run_terms]
+            ends = np.cumsum(counts, dtype=np.int64)
+            slots = np.repeat(free[run_terms] - (ends - counts), counts) + np.arange(len(run_passages))
+            free[run_terms] += counts
+            passage_of = run_passages.astype(np.int32) + first
+            doc_passages[slots] = passage_of
+            term_idf = np.repeat(idf[run_terms], counts)
+            impacts[slots] = _impacts(frequencies, doc_lengths[passage_of], term_idf, avgdl, k1, b)
+        del free
+        # Each term's postings by falling impact (stable: ties stay in passage order), with
+        # where each posting of the lookup copy went; blocks of whole terms, in threads (numpy
+        # sorts without the GIL).
+        passages = np.empty_like(doc_passages)
+        doc_postings = np.empty_like(doc_passages)
+
+        def sort_block(block: tuple[int, int]) -> None:
+            first, last = block
+            start, end = int(term_starts[first]), int(term_starts[last])
+            by_impact = np.argsort(-impacts[start:end], kind="stable")
+            # uint16 terms: numpy's stable sort of them is a radix sort.
+            term_of = np.repeat(np.arange(last - first, dtype=np.uint16), document_frequencies[first:last])
+            by_impact = by_impact[np.argsort(term_of[by_impact], kind="stable")]
+            passages[start:end] = doc_passages[start:end][by_impact]
+            impacts[start:end] = impacts[start:end][by_impact]
+            by_impact += start
+            doc_postings[by_impact] = np.arange(start, end, dtype=np.int32)
+
+        with ThreadPoolExecutor(_threads(), thread_name_prefix="index-sort") as threads:
+            list(threads.map(sort_block, _term_blocks(term_starts)))
         term_tiers, tier_starts, tier_max = _tiers(document_frequencies, impacts)
         return IndexArrays(
             terms, term_tiers, tier_starts, tier_max, passages, impacts, doc_passages, doc_postings,
@@ -161,21 +194,65 @@ class IndexBuilder:
 
     def _flush(self) -> None:
         if self._chunk:
-            self._pieces.append(_count_chunk(self._chunk, len(self._lengths), self._ids))
-            self._lengths += map(len, self._chunk)
+            counts = np.fromiter(map(len, self._chunk), np.int64, len(self._chunk))
+            tokens = chain.from_iterable(self._chunk)
+            flat = np.fromiter(map(self._ids.__getitem__, tokens), np.int64, int(counts.sum()))
+            self._pieces.append((count_postings(flat, counts), self._size))
+            self._lengths.append(counts)
+            self._size += len(self._chunk)
             self._chunk = []
 
 
-def _count_chunk(
-    chunk: list[Sequence[str]], first: int, ids: defaultdict[str, int]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(term id, passage, frequency) of every distinct term of each passage in `chunk`."""
-    counts = np.fromiter(map(len, chunk), np.int64, len(chunk))
-    flat = np.fromiter(map(ids.__getitem__, chain.from_iterable(chunk)), np.int64, int(counts.sum()))
-    owner = np.repeat(np.arange(len(chunk), dtype=np.int64), counts)
-    keys, frequencies = np.unique(flat * len(chunk) + owner, return_counts=True)
-    term_of, local = np.divmod(keys, len(chunk))
-    return term_of.astype(np.int32), (local + first).astype(np.int32), frequencies.astype(np.int32)
+def count_postings(term_ids: np.ndarray, lengths: np.ndarray) -> Postings:
+    """The postings of passages given as their terms' ids, one passage after another (`lengths` each)."""
+    passages = len(lengths)
+    owner = np.repeat(np.arange(passages, dtype=np.int64), lengths)
+    keys, frequencies = np.unique(term_ids.astype(np.int64) * passages + owner, return_counts=True)
+    term_of, local = np.divmod(keys, passages)
+    starts = np.flatnonzero(np.diff(term_of, prepend=-1))
+    counts = np.diff(starts, append=len(term_of)).astype(np.int32)
+    return Postings(term_of[starts].astype(np.int32), counts, _compact(local), _compact(frequencies))
+
+
+def _compact(values: np.ndarray) -> np.ndarray:
+    """Non-negative integers as uint16 when they fit (most do), else int32."""
+    return values.astype(np.uint16 if not len(values) or values.max() <= np.iinfo(np.uint16).max else np.int32)
+
+
+def _impacts(
+    frequencies: np.ndarray, lengths: np.ndarray, idf: np.ndarray, avgdl: float, k1: float, b: float
+) -> np.ndarray:
+    """idf * tf (k1 + 1) / (tf + k1 (1 - b + b dl / avgdl)) per posting, in place (`lengths` is consumed)."""
+    norm = lengths
+    if avgdl:
+        norm *= k1 * b / avgdl
+    else:
+        norm[:] = 0.0
+    norm += k1 * (1 - b)
+    impacts = frequencies.astype(np.float64)
+    norm += impacts
+    impacts *= k1 + 1
+    impacts /= norm
+    impacts *= idf
+    return impacts
+
+
+def _term_blocks(term_starts: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of whole terms [first, last) with about SORT_BLOCK postings (a larger term alone) and
+    fewer than 2**16 terms each."""
+    blocks, first, terms = [], 0, len(term_starts) - 1
+    while first < terms:
+        last = int(np.searchsorted(term_starts, term_starts[first] + SORT_BLOCK))
+        last = min(max(last, first + 1), first + np.iinfo(np.uint16).max, terms)
+        blocks.append((first, last))
+        first = last
+    return blocks
+
+
+def _threads() -> int:
+    """Threads for the final sort: one per core this process may run on, up to 4."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, 4))
 
 
 def _tiers(document_frequencies: np.ndarray, impacts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

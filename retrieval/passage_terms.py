@@ -34,8 +34,9 @@ class PassageAnalyzer:
         self.terms_of = lru_cache(maxsize=capacity)(self._analyze)
 
     def _analyze(self, passage: StoredPassage, title: str) -> PassageTerms:
-        analyzer = self._analyzer
-        spans = tuple(sentence_spans(passage.text))
-        sentences = tuple(map(frozenset, analyzer.sentence_terms(passage.text, spans)))
-        whole = frozenset().union(*sentences, analyzer.terms(title), analyzer.terms(passage.section))
+        terms = self._analyzer.terms
+        text = passage.text
+        spans = tuple(sentence_spans(text))
+        sentences = tuple(frozenset(terms(text[start:end])) for start, end in spans)
+        whole = frozenset().union(*sentences, terms(title), terms(passage.section))
         return PassageTerms(spans, sentences, whole)

@@ -2,37 +2,149 @@
 
 from __future__ import annotations
 
-from operator import itemgetter
+import uuid
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from knowledge import store
 from knowledge.arrays import array_to_strings, strings_to_array
 from knowledge.passages import Passage
-from retrieval.index import BM25Index, IndexArrays, IndexBuilder
-from retrieval.text import ANALYZER_VERSION, Analyzer
+from retrieval.index import BM25Index, IndexArrays, IndexBuilder, Postings, count_postings
+from retrieval.text import ANALYZER_VERSION, CACHE_LIMIT, Analyzer, depends_on_neighbours, tokenize
 from retrieval.vocabulary import Vocabulary
-
-_second = itemgetter(1)
 
 # Part of every store's build version: a store written by another analyzer is rebuilt.
 INDEX_VERSION = f"analyzer-{ANALYZER_VERSION}"
 
 
-class PassageIndexer:
-    """Turns passages, as the build reads them, into the index's arrays (an `IndexSink`)."""
+@dataclass(frozen=True)
+class CountedPassages:
+    """A batch of passages as a `PassageCounter` counts them: small to send from a worker process."""
+
+    counter: str  # which counter: its term ids are its own
+    first_new_term: int  # the id of `new_terms[0]`: a counter's ids count up across its batches
+    new_terms: list[str]  # the terms this counter met first in this batch, by id
+    postings: Postings  # with the counter's term ids, passages numbered within the batch
+    lengths: np.ndarray  # int32, terms per passage: title, section heading and text
+    words: dict[str, str]  # folded word -> term, for words met in this batch
+
+
+class PassageCounter:
+    """Counts the terms of passages where their documents are read (in a worker, for a large build).
+
+    Each raw token is memoised as the id of its sequence of term ids (most have one term, stop
+    words none), so tokens become ids in C (`map` over the memo) and are expanded to terms
+    with numpy. Only counts, and the terms not sent before, leave the process.
+    """
 
     def __init__(self) -> None:
+        self.key = uuid.uuid4().hex
         self._analyzer = Analyzer()
+        self._known: dict[str, int] = {}  # raw token -> its sequence
+        self._sequence_ids: dict[tuple[int, ...], int] = {}
+        # Sequence i is terms [_starts[i], _starts[i] + _counts[i]) of _sequence_terms.
+        self._starts, self._counts, self._sequence_terms = array("i"), array("i"), array("i")
+        self._term_ids: dict[str, int] = {}
+        self._terms: list[str] = []
+        self._sent_terms = 0
+        self._words: dict[str, str] = {}
+
+    def __reduce__(self):
+        return type(self), ()  # a fresh counter in each process (its memo does not pickle)
+
+    def __call__(self, documents: Iterable[tuple[str, Sequence[Passage]]]) -> CountedPassages:
+        """Count the passages of (title, passages) documents, each under its title and section heading."""
+        tokens: list[int] = []  # each passage's token sequences, one passage after another
+        lengths: list[int] = []
+        for title, passages in documents:
+            heading = self._sequences(title)
+            section, section_tokens = None, []
+            for passage in passages:
+                if passage.section != section:
+                    section, section_tokens = passage.section, self._sequences(passage.section)
+                before = len(tokens)
+                tokens += heading
+                tokens += section_tokens
+                tokens += self._sequences(passage.text)
+                lengths.append(len(tokens) - before)
+        term_ids, sizes = self._expand(np.fromiter(tokens, np.int32, len(tokens)), np.array(lengths, dtype=np.int64))
+        postings = count_postings(term_ids, sizes)
+        new_terms, first = self._terms[self._sent_terms :], self._sent_terms
+        self._sent_terms = len(self._terms)
+        words, self._words = self._words, {}
+        return CountedPassages(self.key, first, new_terms, postings, sizes, words)
+
+    def _sequences(self, text: str) -> list[int]:
+        """The sequence id of each token of `text`."""
+        raws = tokenize(text)
+        try:
+            return list(map(self._known.__getitem__, raws))
+        except KeyError:  # a new token, or one whose terms depend on its neighbours
+            found = list(map(self._known.get, raws))
+            for i, sequence in enumerate(found):
+                if sequence is None:
+                    found[i] = self._learn(raws, i)
+            return found
+
+    def _learn(self, raws: list[str], i: int) -> int:
+        pairs = self._analyzer.token_word_terms(raws, i)
+        self._words.update(pairs)
+        terms = tuple(self._term_id(term) for _, term in pairs)
+        sequence = self._sequence_ids.get(terms)
+        if sequence is None:
+            sequence = self._sequence_ids[terms] = len(self._starts)
+            self._starts.append(len(self._sequence_terms))
+            self._counts.append(len(terms))
+            self._sequence_terms.extend(terms)
+        if not depends_on_neighbours(raws[i]):
+            if len(self._known) > CACHE_LIMIT:
+                self._known.clear()
+            self._known[raws[i]] = sequence
+        return sequence
+
+    def _term_id(self, term: str) -> int:
+        found = self._term_ids.get(term)
+        if found is None:
+            found = self._term_ids[term] = len(self._terms)
+            self._terms.append(term)
+        return found
+
+    def _expand(self, tokens: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Token sequences -> the passages' term ids, one passage after another, and terms per passage.
+
+        The tables are read through views that die with each expression: an array('i') cannot
+        grow while one exists.
+        """
+        counts = np.frombuffer(self._counts, dtype=np.int32)[tokens]
+        ends = np.cumsum(counts, dtype=np.int64)
+        # Token t's terms go to [ends[t] - counts[t], ends[t]) from its sequence's start onwards.
+        offsets = np.repeat(np.frombuffer(self._starts, dtype=np.int32)[tokens] - (ends - counts), counts)
+        term_ids = np.frombuffer(self._sequence_terms, dtype=np.int32)[np.arange(len(offsets)) + offsets]
+        passage_ends = np.concatenate(([0], ends))[np.concatenate(([0], np.cumsum(lengths)))]
+        return term_ids, np.diff(passage_ends).astype(np.int32)
+
+
+class PassageIndexer:
+    """Turns counted passages, in position order, into the index's arrays (an `IndexSink`)."""
+
+    def __init__(self) -> None:
+        self.analyze = PassageCounter()
         self._index = IndexBuilder()
+        self._global_ids: dict[str, np.ndarray] = {}  # per counter: its term ids -> this builder's
         self._word_terms: dict[str, str] = {}
 
-    def add(self, passage: Passage, title: str) -> None:
-        """Index the next passage under its document title, section heading and text."""
-        analyzer = self._analyzer
-        pairs = analyzer.word_terms(title) + analyzer.word_terms(passage.section) + analyzer.word_terms(passage.text)
-        self._index.add(list(map(_second, pairs)))  # C-level loops: this runs for every token
-        self._word_terms.update(pairs)
+    def add(self, counted: CountedPassages) -> None:
+        """Index the next batch of passages."""
+        known = self._global_ids.get(counted.counter, np.zeros(0, np.int32))
+        if counted.first_new_term != len(known):
+            raise RuntimeError("counted passages out of order: a counter's batches must be added in the order counted")
+        if counted.new_terms:
+            known = self._global_ids[counted.counter] = np.concatenate((known, self._index.term_ids(counted.new_terms)))
+        self._index.add_postings(counted.postings._replace(terms=known[counted.postings.terms]), counted.lengths)
+        self._word_terms.update(counted.words)
 
     def finish(self) -> dict[str, np.ndarray]:
         """The arrays to persist: the index and the vocabulary typo repair needs."""

@@ -148,14 +148,20 @@ def test_build_calls_progress(folder, db_path, write_doc):
     assert calls == [(1, 2), (2, 2)]
 
 
+def texts_and_titles(documents):
+    return [(passage.text, title) for title, passages in documents for passage in passages]
+
+
 class Recorder:
     """An index sink that remembers what it was given."""
+
+    analyze = staticmethod(texts_and_titles)
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, str]] = []
 
-    def add(self, passage, title):
-        self.seen.append((passage.text, title))
+    def add(self, analyzed):
+        self.seen += analyzed
 
     def finish(self):
         return {}

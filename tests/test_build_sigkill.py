@@ -1,4 +1,5 @@
-"""A build killed with SIGKILL mid-way: the store in service is untouched, the lock is free, leftovers go.
+"""A build killed with SIGKILL mid-way: the store in service is untouched, the lock is free, its
+worker processes exit, leftovers go.
 
 This is the crash `knowledge/build.py` is shaped for (temp file + sidecar, then one `os.replace`
 under an flock): no `finally` runs, so only the design can keep the old store whole.
@@ -68,6 +69,27 @@ def lock_is_held(db_path: Path) -> bool:
         return False
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether `pid` is a process that has not exited (a zombie has)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def index_process(knowledge_dir: Path, db_path: Path) -> subprocess.Popen:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(db_path.parent)}
     command = [POLICYBOT, "index", "--knowledge", str(knowledge_dir), "--db", str(db_path)]
@@ -91,8 +113,11 @@ def test_a_build_killed_mid_way_leaves_the_old_store_whole_and_the_lock_free(kno
     wait_until(lambda: temp_files(db_path) and lock_is_held(db_path), "the build to start writing")
     time.sleep(1.0)  # well into indexing: the temp store fills while the lock is held
     assert build.poll() is None, "the build finished before it could be killed; make the corpus larger"
+    workers = children(build.pid)
+    assert workers, "the build reads this corpus in worker processes"
     build.send_signal(signal.SIGKILL)
     assert build.wait(WAIT) == -signal.SIGKILL
+    wait_until(lambda: not any(map(running, workers)), "the build's worker processes to exit after it")
     build.stdout.close()
     build.stderr.close()
 

@@ -1,9 +1,12 @@
 import random
+from dataclasses import fields
 
+import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.index import BM25Index
+from retrieval import index as index_module
+from retrieval.index import BM25Index, build_arrays
 
 
 def zipf_corpus(rng: random.Random, passages: int, vocabulary: int) -> list[list[str]]:
@@ -43,6 +46,15 @@ def test_top_k_matches_rank_bm25(corpus, queries):
         assert [score for _, score in got] == pytest.approx(best, rel=1e-9, abs=1e-12)
         for position, score in got:
             assert score == pytest.approx(expected[position], rel=1e-9, abs=1e-12)
+
+
+def test_arrays_do_not_depend_on_how_the_build_is_cut_into_chunks_and_sort_blocks(corpus, monkeypatch):
+    whole = build_arrays(corpus)
+    monkeypatch.setattr(index_module, "CHUNK", 37)
+    monkeypatch.setattr(index_module, "SORT_BLOCK", 50)
+    cut = build_arrays(corpus)
+    for field in fields(whole):
+        assert np.array_equal(getattr(whole, field.name), getattr(cut, field.name)), field.name
 
 
 def test_idf_matches_rank_bm25_including_the_epsilon_floor(corpus):
