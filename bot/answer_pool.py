@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.heap import collect_out_of_service, freeze_survivors
+from knowledge.parent_watch import exit_when_parent_dies
 from retrieval.knowledge_base import KnowledgeBase
 
 logger = logging.getLogger(__name__)
@@ -88,7 +90,12 @@ class AnswerPool:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_when_parent_dies,  # a SIGKILLed bot leaves no answering process behind
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
     async def warm_up(self, edition: Edition) -> None:

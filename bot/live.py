@@ -19,6 +19,7 @@ from bot.answer_pool import AnswerPool, Edition
 from bot.heap import collect_out_of_service
 from bot.settings import Settings
 from knowledge.build import BuildReport
+from knowledge.parent_watch import exit_when_parent_dies
 from retrieval.answer import Answer, Hit
 from retrieval.knowledge_base import KnowledgeBase, rebuild
 
@@ -81,12 +82,14 @@ class LiveKnowledgeBase:
             return report
 
 
-def _yield_to_the_bot() -> None:
-    """Give the rebuild only the CPU the bot leaves: a reload may take longer, answers must not wait for it.
+def _start_rebuild_worker(bot_process: int) -> None:
+    """Give the rebuild only the CPU the bot leaves (a reload may take longer, answers must not
+    wait for it), and end it if the bot dies.
 
     Linux's SCHED_IDLE class runs the worker when nothing else wants the core, and a bot
     process that wakes up preempts it at once; elsewhere the lowest priority does the same roughly.
     """
+    exit_when_parent_dies(bot_process)
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     except (AttributeError, OSError):
@@ -96,7 +99,10 @@ def _yield_to_the_bot() -> None:
 async def _in_worker_process(function, *args):
     """Run `function(*args)` in a fresh, lower-priority process ("spawn": safe beside this one's threads)."""
     pool = ProcessPoolExecutor(
-        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_yield_to_the_bot
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_rebuild_worker,
+        initargs=(os.getpid(),),
     )
     try:
         return await asyncio.get_running_loop().run_in_executor(pool, function, *args)

@@ -15,8 +15,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -26,6 +24,7 @@ from typing import NamedTuple
 from knowledge import store
 from knowledge.document import DocumentError, parse_document
 from knowledge.folder import SourceFile, read_source
+from knowledge.parent_watch import exit_when_parent_dies
 from knowledge.passages import Passage, split_passages
 
 # Documents are sent to workers in batches of about this many bytes: large enough that a
@@ -43,8 +42,6 @@ PARALLEL_BYTES = 4_000_000
 MAX_WORKERS = 4
 # Batches queued per worker: enough that none waits for the next, few enough to bound memory.
 QUEUED_PER_WORKER = 2
-# How often a worker checks that the build process is still there (seconds).
-PARENT_CHECK_S = 0.2
 
 # Analysis of a batch's (title, passages) documents, for the index (see `build.IndexSink`).
 Analyze = Callable[[list[tuple[str, list[Passage]]]], object]
@@ -144,14 +141,7 @@ def _start_worker(analyze: Analyze, parent: int) -> None:
     global _analyze
     _analyze = analyze
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_without, args=(parent,), name="exit-with-build", daemon=True).start()
-
-
-def _exit_without(parent: int) -> None:
-    """Exit once the build process is gone (killed, perhaps): then nobody waits for this worker."""
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_S)
-    os._exit(1)
+    exit_when_parent_dies(parent)
 
 
 def _read_in_worker(sources: list[SourceFile]) -> ReadBatch:

@@ -17,6 +17,7 @@ import pytest
 from tests import leak_guard
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import OLD_POLL, User, private_message, private_text
+from tests.processes import children, running
 
 POLICYBOT = str(Path(sys.executable).with_name("policybot"))
 ADMIN = User("Admin", "admin", id=ADMIN_ID)
@@ -77,6 +78,18 @@ async def start_bot(fake, knowledge_dir, tmp_path):
             bot.process.kill()
             await bot.process.wait()
         leak_guard.check_text(f"output of policybot run ({bot.log.name})", bot.output)
+
+
+async def test_a_killed_bot_leaves_no_process_behind(fake, start_bot):
+    bot = await start_bot()
+    await fake.wait_for_call("getUpdates", timeout=30)  # after post_init: the answering processes run
+    helpers = children(bot.process.pid)
+    assert len(helpers) >= 2, "the answering processes (one per core here, at least two) and spawn's tracker"
+    assert await bot.stop(signal.SIGKILL) == -signal.SIGKILL
+    deadline = asyncio.get_running_loop().time() + 10
+    while any(map(running, helpers)):
+        assert asyncio.get_running_loop().time() < deadline, f"still running: {list(filter(running, helpers))}"
+        await asyncio.sleep(0.05)
 
 
 async def test_polling_answers_and_stops_cleanly_on_sigterm(fake, start_bot):

@@ -21,6 +21,7 @@ import pytest
 from bot.render.json_answer import answer_to_json
 from bot.settings import BUNDLED_SYNONYMS
 from retrieval.knowledge_base import KnowledgeBase, rebuild
+from tests.processes import children, running
 
 POLICYBOT = str(Path(sys.executable).with_name("policybot"))
 QUESTIONS = ("What is the Minsk II agreement?", "three principles of a right détente", "sanctions on iran")
@@ -66,27 +67,6 @@ def lock_is_held(db_path: Path) -> bool:
         except BlockingIOError:
             return True
         fcntl.flock(lock, fcntl.LOCK_UN)
-        return False
-
-
-def children(pid: int) -> list[int]:
-    """The processes whose parent is `pid` (from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def running(pid: int) -> bool:
-    """Whether `pid` is a process that has not exited (a zombie has)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
         return False
 
 
