@@ -4,9 +4,11 @@ Retrieval is CPU work in Python: in threads of the bot's process it shares one i
 lock with python-telegram-bot's own work, so the bot could never use more than one core.
 Each worker opens the same store (its index arrays are memory-mapped, so their pages are
 shared) and answers whole questions; only the question and the finished `Answer` cross the
-process boundary. Workers reopen the knowledge base when its generation changes (after a
-reload). A crashed worker breaks the pool: it is replaced, and the question is answered in
-a thread of this process instead, so no question is lost.
+process boundary. A reload starts fresh workers on the new knowledge base and lets the old
+ones finish their questions and exit: the old knowledge base is then freed with its process,
+not by a garbage collection that would stall answers (see `bot.heap`). A crashed worker
+breaks the pool: it is replaced, and the question is answered in a thread of this process
+instead, so no question is lost.
 """
 
 from __future__ import annotations
@@ -38,31 +40,23 @@ class Edition:
     generation: int
 
 
-# The knowledge bases a worker process has open, oldest first: the one in service and,
-# while a reload is being swapped in, the next one.
-_opened: dict[Edition, KnowledgeBase] = {}
+# The knowledge base a worker process has open, and its edition.
+_opened: tuple[Edition, KnowledgeBase] | None = None
 
 
-def _knowledge_base(edition: Edition, keep_older: bool = False) -> KnowledgeBase:
-    """The worker's knowledge base for `edition`, opened on first use (from the last one's memos).
+def _knowledge_base(edition: Edition) -> KnowledgeBase:
+    """The worker's knowledge base for `edition`, opened on first use.
 
-    A question for an edition means the older ones are out of service (questions are taken
-    in order), so they are closed, unless this is a warm-up before the swap.
+    A worker serves one edition (a reload starts new workers); another edition reaches it
+    only after a crash replaced the pool mid-reload, and then the old one is freed first.
     """
-    kb = _opened.get(edition)
-    if kb is None:
-        latest = next(reversed(_opened.values()), None)
-        kb = _opened[edition] = (
-            latest.reopen(edition.db_path, edition.synonyms_path)
-            if latest
-            else KnowledgeBase.open(edition.db_path, edition.synonyms_path)
-        )
-    older = [e for e in _opened if e.generation < edition.generation]
-    if older and not keep_older:
-        for out_of_service in older:
-            del _opened[out_of_service]
-        collect_out_of_service()
-    return kb
+    global _opened
+    if _opened is None or _opened[0] != edition:
+        if _opened is not None:
+            _opened = None
+            collect_out_of_service()
+        _opened = (edition, KnowledgeBase.open(edition.db_path, edition.synonyms_path))
+    return _opened[1]
 
 
 def _call(edition: Edition, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -74,9 +68,9 @@ def _call(edition: Edition, method: str, args: tuple[Any, ...], kwargs: dict[str
 
 
 def _open(edition: Edition) -> int:
-    """In a worker: open `edition` now, beside the one in service; returns its passage count."""
+    """In a worker: open `edition` now; returns its passage count."""
     try:
-        return _knowledge_base(edition, keep_older=True).passage_count
+        return _knowledge_base(edition).passage_count
     finally:
         freeze_survivors()
 
@@ -90,29 +84,51 @@ class AnswerPool:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=exit_when_parent_dies,  # a SIGKILLed bot leaves no answering process behind
-                initargs=(os.getpid(),),
-            )
+            self._pool = self._new_pool()
         return self._pool
 
-    async def warm_up(self, edition: Edition) -> None:
-        """Start the workers and open `edition` in them, before its first question.
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=exit_when_parent_dies,  # a SIGKILLed bot leaves no answering process behind
+            initargs=(os.getpid(),),
+        )
 
-        Each worker is asked once, but a worker may take two of the requests and another
-        none; that one opens the edition on its first question instead.
+    async def warm_up(self, edition: Edition) -> None:
+        """Start the workers and open `edition` in them, before the first question."""
+        if self.workers:
+            await self._open_in(self._executor(), edition)
+
+    async def replace(self, edition: Edition) -> None:
+        """Answer from `edition` from now on, in new workers that have opened it already.
+
+        The old workers answer meanwhile, finish the questions they have and exit (in a
+        thread: this loop goes on).
         """
         if not self.workers:
             return
+        fresh: ProcessPoolExecutor | None = self._new_pool()
+        if not await self._open_in(fresh, edition):
+            fresh = None  # discarded: the next question starts workers, which open the edition then
+        old, self._pool = self._pool, fresh
+        if old is not None:
+            asyncio.get_running_loop().run_in_executor(None, partial(old.shutdown, wait=True))
+
+    async def _open_in(self, pool: ProcessPoolExecutor, edition: Edition) -> bool:
+        """Ask each worker of `pool` to open `edition`; False if the pool broke (it is discarded).
+
+        A worker may take two of the requests and another none, which then opens the edition
+        on its first question.
+        """
         loop = asyncio.get_running_loop()
-        pool = self._executor()
         try:
             await asyncio.gather(*(loop.run_in_executor(pool, _open, edition) for _ in range(self.workers)))
-        except BrokenProcessPool:  # the new workers open it on their first question
+        except BrokenProcessPool:
             logger.error("An answering process died; starting new ones")
             self._discard(pool)
+            return False
+        return True
 
     async def call(self, edition: Edition, local: KnowledgeBase, method: str, *args: Any, **kwargs: Any) -> Any:
         """`method(*args, **kwargs)` of knowledge base `edition`: in a worker, or in a thread on `local`."""
@@ -126,10 +142,10 @@ class AnswerPool:
         return await asyncio.to_thread(partial(getattr(local, method), *args, **kwargs))
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
-        """Drop a broken pool; the next call starts a new one (the first caller to notice does it)."""
+        """Drop a broken pool; the next call starts a new one."""
         if self._pool is pool:
             self._pool = None
-            pool.shutdown(wait=False)
+        pool.shutdown(wait=False)
 
     def shutdown(self) -> None:
         """Stop the workers (new ones start on the next question); queued questions are dropped.

@@ -2,7 +2,7 @@
 
 Questions go to the answering processes of `bot.answer_pool`. A reload rebuilds the store
 in a worker process (so the rebuild's CPU work does not hold this process's interpreter
-lock and answers keep flowing), opens the new store in a thread and in the answering
+lock and answers keep flowing), opens the new store in a thread and in new answering
 processes, then swaps one reference.
 Questions already being answered finish on the old knowledge base; a failed rebuild leaves
 the old one in service untouched.
@@ -38,7 +38,7 @@ class LiveKnowledgeBase:
         self.current = current
         self._settings = settings
         self._lock = asyncio.Lock()
-        self._generation = 0  # reloads so far: tells the answering processes when to reopen
+        self._generation = 0  # reloads so far: names the knowledge base a question is for
         self.answers = AnswerPool(settings.answer_workers)
 
     @property
@@ -76,7 +76,7 @@ class LiveKnowledgeBase:
             report = await _in_worker_process(rebuild, settings.knowledge_dir, settings.db_path)
             fresh = await asyncio.to_thread(self.current.reopen, settings.db_path, settings.synonyms_path)
             following = Edition(settings.db_path, settings.synonyms_path, self._generation + 1)
-            await self.answers.warm_up(following)  # opened beside the one in service, before any question needs it
+            await self.answers.replace(following)  # new answering processes, the new store open in them
             self.current, self._generation = fresh, following.generation
             collect_out_of_service()  # the old one, in this process (~45 ms, once per reload)
             return report

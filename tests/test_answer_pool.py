@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gc
 import logging
@@ -63,12 +64,20 @@ async def test_inline_queries_are_answered_by_the_workers(fake, policybot):
     assert call.ok and call.params["results"]
 
 
-async def test_after_a_reload_the_workers_answer_from_the_new_knowledge_base(fake, knowledge_dir, policybot):
+async def test_after_a_reload_new_workers_answer_from_the_new_knowledge_base_and_the_old_exit(
+    fake, knowledge_dir, earlier_children, policybot
+):
+    old_workers = started_since(earlier_children)
     write_zeppelin_document(knowledge_dir)
     before = await ask_privately(fake, User("Zed", "zed"), ZEPPELIN_QUESTION)
     assert "two thousand metres" not in before["text"]
     fake.push_update(private_text(ADMIN, "/reload"))
     await fake.wait_for_call("editMessageText", predicate=in_chat(ADMIN_ID), timeout=WAIT)
+    deadline = asyncio.get_running_loop().time() + WAIT
+    while any(worker.is_alive() for worker in old_workers):
+        assert asyncio.get_running_loop().time() < deadline, "the old answering processes exit after the reload"
+        await asyncio.sleep(0.05)
+    assert len(started_since(earlier_children | {w.pid for w in old_workers})) == WORKERS
     # Several questions, so each worker is asked at least once.
     for n in range(2 * WORKERS):
         reply = await ask_privately(fake, User(f"Zed{n}", f"zed{n}"), ZEPPELIN_QUESTION)
@@ -102,34 +111,23 @@ async def test_with_no_workers_answers_in_threads_are_the_same(bot_settings, kb)
 @pytest.fixture
 def first_edition(knowledge_dir, tmp_path, monkeypatch) -> Edition:
     """A built knowledge base, for calling the worker's functions in this process; none open yet."""
-    monkeypatch.setattr(answer_pool, "_opened", {})
+    monkeypatch.setattr(answer_pool, "_opened", None)
     db = tmp_path / "kb.db"
     rebuild(knowledge_dir, db)
     return Edition(db, BUNDLED_SYNONYMS, generation=0)
 
 
-def test_a_worker_answers_from_the_edition_in_service_while_the_next_one_warms_up(knowledge_dir, first_edition):
-    # What a worker holds across a reload.
-    in_service = first_edition
-    db = in_service.db_path
-    assert "two thousand metres" not in _quoted(answer_pool._call(in_service, "ask", (ZEPPELIN_QUESTION,), {}))
-    old = weakref.ref(answer_pool._opened[in_service])
+def test_a_worker_asked_for_another_edition_frees_the_one_it_had(knowledge_dir, first_edition):
+    # A reload starts new workers; an old one meets a new edition only after a crash mid-reload.
+    assert "two thousand metres" not in _quoted(answer_pool._call(first_edition, "ask", (ZEPPELIN_QUESTION,), {}))
+    old = weakref.ref(answer_pool._opened[1])
     old_vocabulary = weakref.ref(old().parser._vocabulary)  # part of a reference cycle
-    memos = old().analyzer, old().passages
-
     write_zeppelin_document(knowledge_dir)
-    rebuild(knowledge_dir, db)
-    following = Edition(db, BUNDLED_SYNONYMS, generation=1)
-    answer_pool._open(following)  # the warm-up before the swap
-    assert list(answer_pool._opened) == [in_service, following]
-    assert "two thousand metres" not in _quoted(answer_pool._call(in_service, "ask", (ZEPPELIN_QUESTION,), {}))
-    assert answer_pool._opened[in_service] is old(), "the edition in service was not reopened"
-
+    rebuild(knowledge_dir, first_edition.db_path)
+    following = dataclasses.replace(first_edition, generation=1)
     assert "two thousand metres" in _quoted(answer_pool._call(following, "ask", (ZEPPELIN_QUESTION,), {}))
-    assert list(answer_pool._opened) == [following], "the edition out of service is closed"
-    assert old() is None and old_vocabulary() is None, "and freed, cycles and all, though it was frozen"
-    new = answer_pool._opened[following]
-    assert (new.analyzer, new.passages) == memos, "memos carried over"
+    assert answer_pool._opened[0] == following
+    assert old() is None and old_vocabulary() is None, "freed, cycles and all, though it was frozen"
 
 
 def _quoted(answer) -> str:
