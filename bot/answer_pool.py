@@ -47,8 +47,8 @@ _opened: tuple[Edition, KnowledgeBase] | None = None
 def _knowledge_base(edition: Edition) -> KnowledgeBase:
     """The worker's knowledge base for `edition`, opened on first use.
 
-    A worker serves one edition (a reload starts new workers); another edition reaches it
-    only after a crash replaced the pool mid-reload, and then the old one is freed first.
+    A worker serves one edition (a reload starts new workers); should another reach it all
+    the same, the old one is freed first.
     """
     global _opened
     if _opened is None or _opened[0] != edition:
