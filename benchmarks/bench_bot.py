@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event as EventType
@@ -472,8 +473,8 @@ class BotApiSide:
             target=serve_bot_api, args=(child_conn, users, prompts, self.reload_done), daemon=True
         )
         self._process.start()
-        # The bot's answering processes, whose CPU counts as the bot's (set once the bot is up).
-        self.answering_pids: tuple[int, ...] = ()
+        # The bot's answering processes now, whose CPU counts as the bot's (set once the bot is up).
+        self.answering_pids: Callable[[], tuple[int, ...]] = tuple
 
     async def _call(self, *command: object, timeout: float) -> object:
         self._conn.send(command)
@@ -492,7 +493,8 @@ class BotApiSide:
     async def run(self, *command: object, timeout: float, profile: Path | None = None) -> Run:
         """One run, with this process's CPU (the bot's) measured around it."""
         profiler = cProfile.Profile(time.thread_time) if profile else None  # CPU, not time spent waiting
-        cpu, answering = cpu_seconds(self.answering_pids), cpu_seconds_of(self.answering_pids)
+        pids = self.answering_pids()
+        cpu, answering = cpu_seconds(pids), cpu_seconds_of(pids)
         if profiler:
             profiler.enable()
         run = await self._call(*command, timeout=timeout)
@@ -501,8 +503,11 @@ class BotApiSide:
             profiler.dump_stats(profile)
             log(f"cProfile of the bot's event-loop thread during {command[1]} written to {profile}")
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
-        run.cpu = cpu_seconds(self.answering_pids) - cpu
-        run.answering_cpu = cpu_seconds_of(self.answering_pids) - answering
+        if self.answering_pids() == pids:
+            run.cpu = cpu_seconds(pids) - cpu
+            run.answering_cpu = cpu_seconds_of(pids) - answering
+        else:  # a reload replaced them: the CPU of those that exited is not in /proc any more
+            run.cpu = run.answering_cpu = None
         return run
 
     async def burst(self, name: str, count: int, profile: Path | None = None) -> Run:
@@ -544,9 +549,7 @@ async def measure(args, settings: Settings, kb: KnowledgeBase, prompts: list[str
             answer_workers=args.answer_workers,
         )
         application = await asyncio.wait_for(start_bot(settings, kb), STOP_TIMEOUT)
-        api.answering_pids = tuple(
-            child.pid for child in multiprocessing.active_children() if child.pid != api.pid and child.pid is not None
-        )
+        api.answering_pids = lambda: application.bot_data["services"].knowledge.answers.pids
         log(f"bot up; warm-up with {WARMUP} questions and {WARMUP // 5} inline queries")
         await api.burst("warm-up", WARMUP)
         await api.paced("warm-up inline", "inline", 50, WARMUP / 5 / 50)

@@ -82,6 +82,12 @@ class AnswerPool:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
 
+    @property
+    def pids(self) -> tuple[int, ...]:
+        """The answering processes running now (none before the first question or warm-up)."""
+        processes = getattr(self._pool, "_processes", None) or {}  # ProcessPoolExecutor keeps no public list
+        return tuple(sorted(processes))
+
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = self._new_pool()

@@ -150,3 +150,9 @@ def test_answering_leaves_no_cyclic_garbage_so_freezing_what_remains_loses_nothi
     finally:
         gc.unfreeze()
     assert gc.collect() == 0
+
+
+async def test_the_pool_names_its_answering_processes(earlier_children, policybot):
+    pids = policybot.bot_data["services"].knowledge.answers.pids
+    assert sorted(pids) == sorted(child.pid for child in started_since(earlier_children))
+    assert len(pids) == WORKERS
