@@ -6,8 +6,9 @@ a stall for whichever question it lands in. What a question or update leaves ali
 knowledge base, its memos) holds no reference cycles that ever become garbage (checked by
 a test), so it is frozen: the collector then watches only what is new, and reference
 counting still frees memos as they are replaced. The exception is a knowledge base taken
-out of service after a reload: it holds cycles (an SQLite connection always does) and can
-only be freed by a collection, made once then.
+out of service after a reload: it holds cycles (an SQLite connection always does), so only
+a collection frees it. The answering processes never need one (a reload replaces them,
+`bot.answer_pool`); the bot's own process makes one per reload.
 """
 
 from __future__ import annotations
