@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from retrieval.answer import Hit, Quote, cite
+from retrieval.asked_fact import Fact
 from retrieval.decide import answers
 from retrieval.passage_terms import PassageAnalyzer, PassageTerms
 from retrieval.query import Query
@@ -19,15 +20,16 @@ MAX_SENTENCES = 2
 SENTENCE_SHARE = 0.6
 
 
-def answer_pages(hits: Sequence[Hit]) -> list[list[Hit]]:
-    """The hits worth quoting, in pages: none unless the best answers the question.
+def answer_pages(hits: Sequence[Hit], fact: Fact | None = None) -> list[list[Hit]]:
+    """The hits worth quoting, in pages: none unless the best answers the question
+    (and states the number or time it asks for, `fact`).
 
     The first page holds the answering hits that score close to the best; later pages
     hold the other answering hits, MAX_QUOTED_PASSAGES at a time.
     """
-    if not hits or not answers(hits[0]):
+    if not hits or not answers(hits[0], fact):
         return []
-    answering = [h for h in hits if answers(h)]
+    answering = [h for h in hits if answers(h, fact)]
     first = [h for h in answering if h.score >= RELATIVE_SCORE * hits[0].score][:MAX_QUOTED_PASSAGES]
     rest = [h for h in answering if h not in first]
     return [first] + [rest[i : i + MAX_QUOTED_PASSAGES] for i in range(0, len(rest), MAX_QUOTED_PASSAGES)]

@@ -126,7 +126,7 @@ class KnowledgeBase:
         if not query.concepts:
             return Answer(question, (), (), Decline.NOTHING_TO_SEARCH, self.topics)
         hits = self._hits(query, max(top_k, CANDIDATES))
-        pages = answer_pages(hits)
+        pages = answer_pages(hits, query.fact)
         if not pages:
             return Answer(question, tuple(hits[:top_k]), (), Decline.NOT_COVERED, self.topics, corrections)
         if page >= len(pages):
@@ -140,7 +140,7 @@ class KnowledgeBase:
         if not query.concepts:
             return []
         hits = self._hits(query, max(limit, CANDIDATES))
-        chosen = [hit for page in answer_pages(hits) for hit in page][:limit]
+        chosen = [hit for page in answer_pages(hits, query.fact) for hit in page][:limit]
         return [
             Answer(question, (hit,), tuple(quotes_for(query, [hit], self.analyzer, self.passages))) for hit in chosen
         ]

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from retrieval.asked_fact import Fact, asked_fact
 from retrieval.index import BM25Index
 from retrieval.synonyms import Phrase, Synonyms
 from retrieval.text import STOP_WORDS, Analyzer, Token
@@ -84,6 +85,7 @@ class Query:
 
     text: str
     concepts: tuple[Concept, ...]
+    fact: Fact | None = None  # the number or time it asks for, if any
 
     def groups(self) -> list[list[tuple[Phrase, float, bool]]]:
         """Per concept, its phrases: the question's own words (weight 1, any of them count)
@@ -147,7 +149,7 @@ class QueryParser:
                     corrections=corrections,
                 )
             )
-        return Query(question, tuple(_weigh_unknown(_dedupe(concepts), self._unknown_weight)))
+        return Query(question, tuple(_weigh_unknown(_dedupe(concepts), self._unknown_weight)), asked_fact(question))
 
     def _is_filler(self, token: Token) -> bool:
         """A word that names no topic: everyday words and "US-EU" joined, when the knowledge base lacks them."""

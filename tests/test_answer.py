@@ -137,3 +137,20 @@ def test_a_single_short_document_still_answers(tmp_path):
     answer = tiny.ask("culture")
     assert answer.answered
     assert answer.quotes[0].text == "Culture matters."
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["when was the minsk ii agreement signed", "how many nato troops are stationed in the baltics"],
+)
+def test_a_question_asking_for_a_date_or_figure_the_documents_lack_is_declined(kb, question):
+    answer = kb.ask(question)
+    assert answer.hits, "the documents share its topics"
+    assert answer.declined == Decline.NOT_COVERED
+    assert kb.ask_each(question, 10) == []
+
+
+def test_a_question_asking_for_a_figure_the_documents_state_is_answered(kb):
+    answer = kb.ask("how many heads of government should nato consult")
+    assert answer.answered
+    assert any("twenty-eight heads of government" in q.text for q in answer.quotes)
