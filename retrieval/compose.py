@@ -50,7 +50,8 @@ def quotes_for(query: Query, hits: Sequence[Hit], analyzer: Analyzer, passages: 
 def _chosen_sentences(query: Query, analyzed: PassageTerms) -> list[tuple[int, int]]:
     """The best sentences of a passage, in reading order, adjacent ones merged."""
     spans = analyzed.spans
-    scored = [(sum(c.weight for c in query.covered(terms)), -i) for i, terms in enumerate(analyzed.sentences)]
+    _, weights = query.locate(analyzed.where, len(spans))
+    scored = [(weight, -i) for i, weight in enumerate(weights)]
     best = max(scored)[0]
     if best == 0:  # the passage matched on its title or heading only: quote its opening
         return [spans[0]]

@@ -164,8 +164,8 @@ class KnowledgeBase:
         for (_, score), passage in zip(ranked, passages, strict=True):
             document = self.documents[passage.document_id]
             analyzed = self.passages.terms_of(passage, document.title)
-            covered = query.covered(analyzed.terms)  # a sentence can only mention some of these
-            focus = max((query.share(query.covered(s, covered)) for s in analyzed.sentences), default=0.0)
+            covered, per_sentence = query.locate(analyzed.where, len(analyzed.spans))
+            focus = query.share_of(max(per_sentence, default=0.0))
             hits.append((query.share(covered), focus, score, len(covered), passage, document))
         hits.sort(key=lambda h: (h[0] + h[1], h[2]), reverse=True)
         return [

@@ -1,4 +1,4 @@
-"""The terms of a passage and of each of its sentences, remembered between questions.
+"""Which sentences of a passage use which terms, remembered between questions.
 
 Re-ranking and quoting look at every sentence of the top candidates; popular passages come
 back question after question, so their analysis is kept (bounded, least recently used).
@@ -19,11 +19,14 @@ CAPACITY = 20_000
 
 @dataclass(frozen=True)
 class PassageTerms:
-    """A passage's sentence spans, the terms of each sentence, and all its terms with title and section."""
+    """A passage's sentence spans, and for each of its terms the sentences that use it.
+
+    `where[term]` is a bitmask: bit i for sentence i, and bit `len(spans)` for the title or
+    section heading (they count toward the passage, not toward any sentence).
+    """
 
     spans: tuple[tuple[int, int], ...]
-    sentences: tuple[frozenset[str], ...]
-    terms: frozenset[str]
+    where: dict[str, int]
 
 
 class PassageAnalyzer:
@@ -37,6 +40,12 @@ class PassageAnalyzer:
         terms = self._analyzer.terms
         text = passage.text
         spans = tuple(sentence_spans(text))
-        sentences = tuple(frozenset(terms(text[start:end])) for start, end in spans)
-        whole = frozenset().union(*sentences, terms(title), terms(passage.section))
-        return PassageTerms(spans, sentences, whole)
+        where: dict[str, int] = {}
+        for i, (start, end) in enumerate(spans):
+            bit = 1 << i
+            for term in terms(text[start:end]):
+                where[term] = where.get(term, 0) | bit
+        outside = 1 << len(spans)
+        for term in (*terms(title), *terms(passage.section)):
+            where[term] = where.get(term, 0) | outside
+        return PassageTerms(spans, where)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -70,13 +70,20 @@ class Concept:
     known: bool  # whether any of its phrases occurs in the knowledge base
     corrections: tuple[tuple[str, str], ...] = ()  # (word as typed, the knowledge base's word it was read as)
 
-    def covered_by(self, terms: set[str]) -> bool:
-        """Whether a text with these terms mentions this concept in any of its phrasings."""
-        return any(phrase <= terms for phrase in self._phrase_sets)
-
-    @cached_property
-    def _phrase_sets(self) -> tuple[frozenset[str], ...]:
-        return tuple(frozenset(phrase) for phrase in self.phrases)
+    def sentences_in(self, where: Mapping[str, int]) -> int | None:
+        """Where a passage mentions this concept in any of its phrasings: None if nowhere, else
+        the bitmask of the sentences that hold a whole phrasing (`PassageTerms.where`)."""
+        found = None
+        for phrase in self.phrases:
+            mask = -1
+            for term in phrase:
+                bits = where.get(term)
+                if bits is None:
+                    break
+                mask &= bits
+            else:
+                found = mask if found is None else found | mask
+        return found
 
 
 @dataclass(frozen=True)
@@ -96,13 +103,22 @@ class Query:
             if c.known
         ]
 
-    def covered(self, terms: set[str], among: Sequence[Concept] | None = None) -> tuple[Concept, ...]:
-        """The concepts (of `among`, else all) that a text with `terms` mentions."""
-        return tuple(c for c in (self.concepts if among is None else among) if c.covered_by(terms))
+    def locate(self, where: Mapping[str, int], sentences: int) -> tuple[tuple[Concept, ...], list[float]]:
+        """The concepts a passage mentions, and per sentence the weight of those it mentions whole.
+
+        `where` and `sentences` describe the passage as `PassageTerms` does.
+        """
+        found = [(c, bits) for c in self.concepts if (bits := c.sentences_in(where)) is not None]
+        weights = [sum(c.weight for c, bits in found if bits >> i & 1) for i in range(sentences)]
+        return tuple(c for c, _ in found), weights
 
     def share(self, concepts: Sequence[Concept]) -> float:
         """Share of the question's weight that these of its concepts carry (0..1)."""
-        return sum(c.weight for c in concepts) / self._total_weight if self._total_weight else 0.0
+        return self.share_of(sum(c.weight for c in concepts))
+
+    def share_of(self, weight: float) -> float:
+        """Share of the question's weight that `weight` is (0..1)."""
+        return weight / self._total_weight if self._total_weight else 0.0
 
     @cached_property
     def _total_weight(self) -> float:
