@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.heap import collect_out_of_service, freeze_survivors
+from bot.workers import watch_arguments, worker_context
 from knowledge.parent_watch import exit_when_parent_dies
 from retrieval.knowledge_base import KnowledgeBase
 
@@ -94,11 +93,12 @@ class AnswerPool:
         return self._pool
 
     def _new_pool(self) -> ProcessPoolExecutor:
+        context = worker_context()
         return ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=context,
             initializer=exit_when_parent_dies,  # a SIGKILLed bot leaves no answering process behind
-            initargs=(os.getpid(),),
+            initargs=watch_arguments(context),
         )
 
     async def warm_up(self, edition: Edition) -> None:

@@ -11,13 +11,13 @@ the old one in service untouched.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 
 from bot.answer_pool import AnswerPool, Edition
 from bot.heap import collect_out_of_service
 from bot.settings import Settings
+from bot.workers import watch_arguments, worker_context
 from knowledge.build import BuildReport
 from knowledge.parent_watch import exit_when_parent_dies
 from retrieval.answer import Answer, Hit
@@ -82,14 +82,14 @@ class LiveKnowledgeBase:
             return report
 
 
-def _start_rebuild_worker(bot_process: int) -> None:
+def _start_rebuild_worker(bot_process: int, via_server: bool) -> None:
     """Give the rebuild only the CPU the bot leaves (a reload may take longer, answers must not
     wait for it), and end it if the bot dies.
 
     Linux's SCHED_IDLE class runs the worker when nothing else wants the core, and a bot
     process that wakes up preempts it at once; elsewhere the lowest priority does the same roughly.
     """
-    exit_when_parent_dies(bot_process)
+    exit_when_parent_dies(bot_process, via_server)
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     except (AttributeError, OSError):
@@ -97,12 +97,10 @@ def _start_rebuild_worker(bot_process: int) -> None:
 
 
 async def _in_worker_process(function, *args):
-    """Run `function(*args)` in a fresh, lower-priority process ("spawn": safe beside this one's threads)."""
+    """Run `function(*args)` in a fresh, lower-priority process (`bot.workers`: safe beside this one's threads)."""
+    context = worker_context()
     pool = ProcessPoolExecutor(
-        max_workers=1,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_rebuild_worker,
-        initargs=(os.getpid(),),
+        max_workers=1, mp_context=context, initializer=_start_rebuild_worker, initargs=watch_arguments(context)
     )
     try:
         return await asyncio.get_running_loop().run_in_executor(pool, function, *args)

@@ -18,6 +18,14 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes `pid` started, and the ones they started, and so on."""
+    found = children(pid)
+    for child in list(found):
+        found += descendants(child)
+    return found
+
+
 def running(pid: int) -> bool:
     """Whether `pid` is a process that has not exited (a zombie has)."""
     try:

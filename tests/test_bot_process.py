@@ -17,7 +17,7 @@ import pytest
 from tests import leak_guard
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import OLD_POLL, User, private_message, private_text
-from tests.processes import children, running
+from tests.processes import descendants, running
 
 POLICYBOT = str(Path(sys.executable).with_name("policybot"))
 ADMIN = User("Admin", "admin", id=ADMIN_ID)
@@ -83,8 +83,8 @@ async def start_bot(fake, knowledge_dir, tmp_path):
 async def test_a_killed_bot_leaves_no_process_behind(fake, start_bot):
     bot = await start_bot()
     await fake.wait_for_call("getUpdates", timeout=30)  # after post_init: the answering processes run
-    helpers = children(bot.process.pid)
-    assert len(helpers) >= 2, "the answering processes (one per core here, at least two) and spawn's tracker"
+    helpers = descendants(bot.process.pid)
+    assert len(helpers) >= 4, "the answering processes (one per core, at least two), their fork server, the tracker"
     assert await bot.stop(signal.SIGKILL) == -signal.SIGKILL
     deadline = asyncio.get_running_loop().time() + 10
     while any(map(running, helpers)):
