@@ -11,20 +11,16 @@ the old one in service untouched.
 from __future__ import annotations
 
 import asyncio
-import os
 from concurrent.futures import ProcessPoolExecutor
 
 from bot.answer_pool import AnswerPool, Edition
 from bot.heap import collect_out_of_service
 from bot.settings import Settings
-from bot.workers import watch_arguments, worker_context
+from bot.workers import run_when_idle, watch_arguments, worker_context
 from knowledge.build import BuildReport
 from knowledge.parent_watch import exit_when_parent_dies
 from retrieval.answer import Answer, Hit
 from retrieval.knowledge_base import KnowledgeBase, rebuild
-
-# The rebuild worker's niceness where the idle scheduling class is not available (see nice(2)).
-WORKER_NICENESS = 19
 
 
 class ReloadBusy(RuntimeError):
@@ -84,16 +80,9 @@ class LiveKnowledgeBase:
 
 def _start_rebuild_worker(bot_process: int, via_server: bool) -> None:
     """Give the rebuild only the CPU the bot leaves (a reload may take longer, answers must not
-    wait for it), and end it if the bot dies.
-
-    Linux's SCHED_IDLE class runs the worker when nothing else wants the core, and a bot
-    process that wakes up preempts it at once; elsewhere the lowest priority does the same roughly.
-    """
+    wait for it), and end it if the bot dies."""
     exit_when_parent_dies(bot_process, via_server)
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):
-        os.nice(WORKER_NICENESS)
+    run_when_idle()
 
 
 async def _in_worker_process(function, *args):

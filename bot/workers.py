@@ -14,6 +14,9 @@ import multiprocessing
 import os
 from multiprocessing.context import BaseContext
 
+# The niceness of work that should only use spare CPU, where the idle scheduling class is
+# not available (see nice(2)).
+IDLE_NICENESS = 19
 # What the fork server imports once for all workers: the program (as spawned workers do) and
 # the code the workers run.
 PRELOADED = ["__main__", "bot.answer_pool", "bot.live"]
@@ -32,3 +35,16 @@ def watch_arguments(context: BaseContext) -> tuple[int, bool]:
     """The arguments workers of `context` give `exit_when_parent_dies`: this process, and
     whether a fork server stands between them and it."""
     return os.getpid(), context.get_start_method() == "forkserver"
+
+
+def run_when_idle() -> None:
+    """Let the calling thread run only on CPU nothing else wants, for good.
+
+    Linux's SCHED_IDLE class runs it when no other thread wants the core, and any thread that
+    wakes up preempts it at once; elsewhere the lowest priority does roughly the same. On Linux
+    this is the thread's own setting (other threads of the process keep theirs).
+    """
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        os.nice(IDLE_NICENESS)
