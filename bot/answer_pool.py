@@ -143,6 +143,9 @@ class AnswerPool:
             logger.error("An answering process died; starting new ones")
             self._discard(pool)
             return False
+        except BaseException:  # the edition does not open (a broken synonyms file): the caller says why
+            self._discard(pool)
+            raise
         return True
 
     async def call(self, edition: Edition, local: KnowledgeBase, method: str, *args: Any, **kwargs: Any) -> Any:

@@ -70,7 +70,10 @@ class LiveKnowledgeBase:
         async with self._lock:
             settings = self._settings
             report = await _in_worker_process(rebuild, settings.knowledge_dir, settings.db_path)
-            fresh = await asyncio.to_thread(self.current.reopen, settings.db_path, settings.synonyms_path)
+            # With answering processes, this process only looks passages up: searching is theirs,
+            # and loading its index here would hold this process's interpreter lock for a while.
+            searchable = not self.answers.workers
+            fresh = await asyncio.to_thread(self.current.reopen, settings.db_path, settings.synonyms_path, searchable)
             following = Edition(settings.db_path, settings.synonyms_path, self._generation + 1)
             await self.answers.replace(following)  # new answering processes, the new store open in them
             self.current, self._generation = fresh, following.generation

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from retrieval.compose import answer_pages, quotes_for
 from retrieval.passage_terms import PassageAnalyzer
 from retrieval.persist import INDEX_VERSION, PassageIndexer, load_index
 from retrieval.query import Query, QueryParser
-from retrieval.synonyms import Synonyms, load_synonyms
+from retrieval.synonyms import load_synonyms
 from retrieval.text import Analyzer
 
 # Passages scored before coverage and quoting pick among them.
@@ -73,47 +74,55 @@ def open_current(
 
 @dataclass(frozen=True)
 class KnowledgeBase:
-    """Answers questions from one built store."""
+    """Answers questions from one built store.
+
+    Its index, vocabulary and synonyms (`parser`) are what searching needs, and most of what
+    opening costs. `open` loads them at once, so a broken index or synonyms file fails there;
+    `reopen(..., searchable=False)` leaves them until first used, for the bot's own process,
+    which only looks passages up while its answering processes search.
+    """
 
     store: Store
-    parser: QueryParser
     documents: dict[str, StoredDocument]
     topics: tuple[str, ...]
     analyzer: Analyzer
     passages: PassageAnalyzer
+    synonyms_path: Path
 
     @classmethod
     def open(cls, db_path: Path, synonyms_path: Path) -> KnowledgeBase:
-        """Load a built store and its index; raises `StoreError` or `SynonymsError`."""
+        """Load a built store, its index and the synonyms; raises `StoreError` or `SynonymsError`."""
         analyzer = Analyzer()
-        synonyms = load_synonyms(synonyms_path, analyzer)
-        store = Store(db_path)
-        return cls.from_store(store, synonyms, analyzer)
+        return cls._on(Store(db_path), synonyms_path, analyzer, PassageAnalyzer(analyzer), searchable=True)
 
-    @classmethod
-    def from_store(
-        cls, store: Store, synonyms: Synonyms, analyzer: Analyzer, passages: PassageAnalyzer | None = None
-    ) -> KnowledgeBase:
-        """Wrap an open store."""
-        index, vocabulary = load_index(store)
-        documents = {d.id: d for d in store.documents()}
-        parser = QueryParser(index, vocabulary, synonyms)
-        passages = passages or PassageAnalyzer(analyzer)
-        return cls(store, parser, documents, _topics(store, documents), analyzer, passages)
-
-    def reopen(self, db_path: Path, synonyms_path: Path) -> KnowledgeBase:
+    def reopen(self, db_path: Path, synonyms_path: Path, searchable: bool = True) -> KnowledgeBase:
         """The store at `db_path` (rebuilt), keeping what this one learnt about words and passages.
 
         Analysing a word or a passage depends on its text alone, so after a reload the new
         knowledge base starts with the old one's memos instead of cold.
         """
-        synonyms = load_synonyms(synonyms_path, self.analyzer)
-        return self.from_store(Store(db_path), synonyms, self.analyzer, self.passages)
+        return self._on(Store(db_path), synonyms_path, self.analyzer, self.passages, searchable)
+
+    @classmethod
+    def _on(
+        cls, store: Store, synonyms_path: Path, analyzer: Analyzer, passages: PassageAnalyzer, searchable: bool
+    ) -> KnowledgeBase:
+        documents = {d.id: d for d in store.documents()}
+        kb = cls(store, documents, _topics(store, documents), analyzer, passages, synonyms_path)
+        if searchable:
+            _ = kb.parser
+        return kb
+
+    @cached_property
+    def parser(self) -> QueryParser:
+        """The index, its vocabulary and the synonyms, as one question parser."""
+        index, vocabulary = load_index(self.store)
+        return QueryParser(index, vocabulary, load_synonyms(self.synonyms_path, self.analyzer))
 
     @property
     def passage_count(self) -> int:
-        """How many passages the index holds."""
-        return self.parser.index.size
+        """How many passages the store holds."""
+        return sum(d.passages for d in self.documents.values())
 
     def ask(self, question: str, top_k: int = 5, page: int = 0) -> Answer:
         """Answer `question` with verbatim quotes, or decline it with the reason.

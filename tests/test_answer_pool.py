@@ -19,7 +19,14 @@ from bot.app import build_application
 from bot.settings import BUNDLED_SYNONYMS
 from bot.texts import EXAMPLE_QUESTIONS
 from retrieval.knowledge_base import rebuild
-from tests.bot_helpers import WAIT, ZEPPELIN_QUESTION, ask_privately, in_chat, write_zeppelin_document
+from tests.bot_helpers import (
+    WAIT,
+    ZEPPELIN_QUESTION,
+    ask_privately,
+    in_chat,
+    running_policybot,
+    write_zeppelin_document,
+)
 from tests.conftest import ADMIN_ID
 from tests.fake_telegram import User, inline_query, private_text
 
@@ -156,3 +163,26 @@ async def test_the_pool_names_its_answering_processes(earlier_children, policybo
     pids = policybot.bot_data["services"].knowledge.answers.pids
     assert sorted(pids) == sorted(child.pid for child in started_since(earlier_children))
     assert len(pids) == WORKERS
+
+
+async def test_a_reload_whose_synonyms_do_not_load_keeps_the_old_workers_answering(
+    fake, bot_settings, tmp_path, earlier_children
+):
+    # The bot's own process leaves the new synonyms to the new answering processes, which
+    # load them before the swap: their error is the reload's, and they do not stay behind.
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text(BUNDLED_SYNONYMS.read_text(encoding="utf-8"), encoding="utf-8")
+    settings = dataclasses.replace(bot_settings, synonyms_path=synonyms)
+    async with running_policybot(settings):
+        old_workers = started_since(earlier_children)
+        synonyms.write_text("russia\n", encoding="utf-8")  # a group of one
+        fake.push_update(private_text(ADMIN, "/reload"))
+        [edit] = await fake.wait_for_call("editMessageText", predicate=in_chat(ADMIN_ID), timeout=WAIT)
+        assert edit.result["text"].startswith("Reload failed, still answering from the previous knowledge base")
+        assert f"{synonyms}:1: a group needs at least two entries" in edit.result["text"]
+        deadline = asyncio.get_running_loop().time() + WAIT
+        while started_since(earlier_children) != old_workers:
+            assert asyncio.get_running_loop().time() < deadline, "the new answering processes exit"
+            await asyncio.sleep(0.05)
+        reply = await ask_privately(fake, User("Ann", "ann"), QUESTION)
+        assert "Overcoming the Wrong Détente" in reply["text"]
