@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures.process import BrokenProcessPool
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -36,8 +36,13 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await message.reply_text(texts.RELOAD_BUSY, parse_mode=None)
         return
     progress = await message.reply_text(texts.RELOAD_STARTED, parse_mode=None)
-    outcome = await reload_and_describe(shared.knowledge)
-    await progress.edit_text(outcome, parse_mode=None)
+    # In a task of its own: this chat's next updates (bot.ordering) need not wait for the rebuild.
+    context.application.create_task(_reload_and_report(shared.knowledge, progress), update=update)
+
+
+async def _reload_and_report(live: LiveKnowledgeBase, progress: Message) -> None:
+    """Reload, then edit the "Reloading…" message into the outcome."""
+    await progress.edit_text(await reload_and_describe(live), parse_mode=None)
 
 
 async def reload_and_describe(live: LiveKnowledgeBase) -> str:

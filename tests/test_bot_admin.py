@@ -217,6 +217,23 @@ async def test_after_a_failing_reload_the_old_knowledge_base_answers(fake, knowl
     assert fake.rejections == []
 
 
+async def test_the_admin_is_answered_in_the_same_chat_while_the_reload_runs(fake, knowledge_dir, policybot):
+    write_many_documents(knowledge_dir)
+    write_zeppelin_document(knowledge_dir)
+    fake.push_update(private_text(ADMIN, "/reload"))
+    await sent_to(fake, ADMIN_ID)  # "Reloading…"
+    fake.push_update(private_text(ADMIN, ZEPPELIN_QUESTION))
+
+    def the_answer(call) -> bool:
+        return in_chat(ADMIN_ID)(call) and call.params["text"] != texts.RELOAD_STARTED
+
+    [answer] = await fake.wait_for_call("sendMessage", predicate=the_answer, timeout=WAIT)
+    # Answered from the knowledge base in service while the rebuild ran, not after the swap.
+    assert answer.params["text"].startswith(texts.NOT_COVERED)
+    assert DONE.fullmatch(await reload_outcome(fake, ADMIN_ID))
+    assert fake.rejections == []
+
+
 async def test_a_second_reload_while_one_runs_says_one_is_running(fake, knowledge_dir, policybot):
     write_many_documents(knowledge_dir)
     fake.push_update(private_text(ADMIN, "/reload"))
