@@ -5,7 +5,8 @@ modules, paid by every answering process a reload starts, at normal priority, wh
 cores are busy answering. A fork server (started once, with the first workers) imports the
 bot's code a single time and forks each new worker from itself, so a worker only opens its
 knowledge base. The server is a single-threaded process of its own, so forking it is as safe
-as spawning; it ends after the bot and its workers have. Where there is no fork server, workers are spawned.
+as spawning; it ends after the bot and its workers have. Where there is no fork server,
+workers are spawned.
 """
 
 from __future__ import annotations

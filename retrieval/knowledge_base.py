@@ -107,10 +107,11 @@ class KnowledgeBase:
     def _on(
         cls, store: Store, synonyms_path: Path, analyzer: Analyzer, passages: PassageAnalyzer, searchable: bool
     ) -> KnowledgeBase:
+        """A knowledge base on an open store; with `searchable`, its parser loaded now."""
         documents = {d.id: d for d in store.documents()}
         kb = cls(store, documents, _topics(store, documents), analyzer, passages, synonyms_path)
         if searchable:
-            _ = kb.parser
+            _ = kb.parser  # loaded now: a broken index or synonyms file fails here, not on a question
         return kb
 
     @cached_property
