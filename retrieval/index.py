@@ -43,6 +43,9 @@ FIRST_TIER = 1024
 TIER_GROWTH = 4
 # Passages scored exactly to set the floor the k-th best score cannot be under.
 FLOOR_SAMPLE = 256
+# Terms in at least this share of passages are looked up through a per-passage array (4 bytes
+# a passage each, built on first use) instead of by binary search in their postings.
+DENSE_SHARE = 0.25
 # Passages inverted at a time while building.
 CHUNK = 50_000
 # Postings sorted by impact at a time at the end of a build: bounds that step's temporaries.
@@ -293,6 +296,7 @@ class BM25Index:
         # Pruning assumes no term lowers a score; BM25Okapi's floor can be negative on tiny corpora.
         self._prunable = not (len(arrays.impacts) and float(np.min(arrays.tier_max)) < 0)
         self._scratch = threading.local()
+        self._dense: dict[int, np.ndarray] = {}  # see _dense_postings
 
     @classmethod
     def from_tokens(cls, corpus: Iterable[Sequence[str]], **params: float) -> BM25Index:
@@ -428,18 +432,37 @@ class BM25Index:
         """The term's impact in each of `positions` (0 where absent); with `after`, only
         from postings at or beyond that offset of the tiered arrays (the unvisited tiers)."""
         a = self.arrays
-        start = int(a.tier_starts[a.term_tiers[term]])
-        end = start + int(a.document_frequencies[term])
-        ids = a.doc_passages[start:end]
-        if len(ids) == 0 or len(positions) == 0:
-            return np.zeros(len(positions))
-        where = np.searchsorted(ids, positions)
-        where[where >= len(ids)] = 0
-        posting = a.doc_postings[start:end][where]
-        hit = ids[where] == positions
-        if after is not None:
-            hit &= posting >= after
+        if len(positions) == 0:
+            return np.zeros(0)
+        frequency = int(a.document_frequencies[term])
+        if frequency >= DENSE_SHARE * self.size:
+            posting = self._dense_postings(term)[positions]
+            hit = posting >= (0 if after is None else after)
+        else:
+            start = int(a.tier_starts[a.term_tiers[term]])
+            ids = a.doc_passages[start : start + frequency]
+            if len(ids) == 0:
+                return np.zeros(len(positions))
+            where = np.searchsorted(ids, positions)
+            where[where >= len(ids)] = 0
+            posting = a.doc_postings[start : start + frequency][where]
+            hit = ids[where] == positions
+            if after is not None:
+                hit &= posting >= after
         return np.where(hit, a.impacts[posting], 0.0)
+
+    def _dense_postings(self, term: int) -> np.ndarray:
+        """For a term in most passages: per passage, where its posting sits (-1: none), built
+        on first use. A lookup is then one gather instead of a binary search per passage."""
+        dense = self._dense.get(term)
+        if dense is None:
+            a = self.arrays
+            start = int(a.tier_starts[a.term_tiers[term]])
+            end = start + int(a.document_frequencies[term])
+            dense = np.full(self.size, -1, dtype=np.int32)
+            dense[a.doc_passages[start:end]] = a.doc_postings[start:end]
+            self._dense[term] = dense
+        return dense
 
     def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's score accumulator and seen-marks (all zero between queries)."""

@@ -48,6 +48,18 @@ def test_top_k_matches_rank_bm25(corpus, queries):
             assert score == pytest.approx(expected[position], rel=1e-9, abs=1e-12)
 
 
+@pytest.mark.parametrize("dense_share", [0.0, 0.25, 2.0])  # every term, the common ones, none
+def test_lookups_through_per_passage_arrays_give_the_same_results(corpus, queries, monkeypatch, dense_share):
+    monkeypatch.setattr(index_module, "DENSE_SHARE", 2.0)  # binary search in the postings only
+    searched = BM25Index.from_tokens(corpus)
+    expected = [searched.top_k(query, 10) for query in queries]
+    assert not searched._dense
+    monkeypatch.setattr(index_module, "DENSE_SHARE", dense_share)
+    index = BM25Index.from_tokens(corpus)
+    assert [index.top_k(query, 10) for query in queries] == expected
+    assert (len(index._dense) > 0) == (dense_share <= 0.25)
+
+
 def test_arrays_do_not_depend_on_how_the_build_is_cut_into_chunks_and_sort_blocks(corpus, monkeypatch):
     whole = build_arrays(corpus)
     monkeypatch.setattr(index_module, "CHUNK", 37)
