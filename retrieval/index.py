@@ -44,7 +44,7 @@ TIER_GROWTH = 4
 # Passages scored exactly to set the floor the k-th best score cannot be under.
 FLOOR_SAMPLE = 256
 # Terms in at least this share of passages are looked up through a per-passage array (4 bytes
-# a passage each, built on first use) instead of by binary search in their postings.
+# a passage each, built when the index opens) instead of by binary search in their postings.
 DENSE_SHARE = 0.25
 # Passages inverted at a time while building.
 CHUNK = 50_000
@@ -296,7 +296,8 @@ class BM25Index:
         # Pruning assumes no term lowers a score; BM25Okapi's floor can be negative on tiny corpora.
         self._prunable = not (len(arrays.impacts) and float(np.min(arrays.tier_max)) < 0)
         self._scratch = threading.local()
-        self._dense: dict[int, np.ndarray] = {}  # see _dense_postings
+        common = np.flatnonzero(arrays.document_frequencies >= DENSE_SHARE * self.size).tolist()
+        self._dense = {term: self._dense_postings(term) for term in common}  # see _impacts_of
 
     @classmethod
     def from_tokens(cls, corpus: Iterable[Sequence[str]], **params: float) -> BM25Index:
@@ -434,12 +435,13 @@ class BM25Index:
         a = self.arrays
         if len(positions) == 0:
             return np.zeros(0)
-        frequency = int(a.document_frequencies[term])
-        if frequency >= DENSE_SHARE * self.size:
-            posting = self._dense_postings(term)[positions]
+        dense = self._dense.get(term)
+        if dense is not None:
+            posting = dense[positions]
             hit = posting >= (0 if after is None else after)
         else:
             start = int(a.tier_starts[a.term_tiers[term]])
+            frequency = int(a.document_frequencies[term])
             ids = a.doc_passages[start : start + frequency]
             if len(ids) == 0:
                 return np.zeros(len(positions))
@@ -452,16 +454,13 @@ class BM25Index:
         return np.where(hit, a.impacts[posting], 0.0)
 
     def _dense_postings(self, term: int) -> np.ndarray:
-        """For a term in most passages: per passage, where its posting sits (-1: none), built
-        on first use. A lookup is then one gather instead of a binary search per passage."""
-        dense = self._dense.get(term)
-        if dense is None:
-            a = self.arrays
-            start = int(a.tier_starts[a.term_tiers[term]])
-            end = start + int(a.document_frequencies[term])
-            dense = np.full(self.size, -1, dtype=np.int32)
-            dense[a.doc_passages[start:end]] = a.doc_postings[start:end]
-            self._dense[term] = dense
+        """Per passage, where the term's posting sits in the tiered arrays (-1: none): for a term
+        in many passages, a lookup is then one gather instead of a binary search per passage."""
+        a = self.arrays
+        start = int(a.tier_starts[a.term_tiers[term]])
+        end = start + int(a.document_frequencies[term])
+        dense = np.full(self.size, -1, dtype=np.int32)
+        dense[a.doc_passages[start:end]] = a.doc_postings[start:end]
         return dense
 
     def _buffers(self) -> tuple[np.ndarray, np.ndarray]:

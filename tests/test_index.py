@@ -57,7 +57,8 @@ def test_lookups_through_per_passage_arrays_give_the_same_results(corpus, querie
     monkeypatch.setattr(index_module, "DENSE_SHARE", dense_share)
     index = BM25Index.from_tokens(corpus)
     assert [index.top_k(query, 10) for query in queries] == expected
-    assert (len(index._dense) > 0) == (dense_share <= 0.25)
+    assert len(index._dense) == sum(index.document_frequency(t) >= dense_share * 3000 for t in index.arrays.terms)
+    assert bool(index._dense) == (dense_share <= 0.25), "the corpus has terms in a quarter of its passages"
 
 
 def test_arrays_do_not_depend_on_how_the_build_is_cut_into_chunks_and_sort_blocks(corpus, monkeypatch):
