@@ -50,7 +50,7 @@ from bot.handlers import (
     sources,
     start,
 )
-from bot.heap import freeze_survivors
+from bot.heap import collect_out_of_service
 from bot.inline import inline_query
 from bot.live import LiveKnowledgeBase
 from bot.logs import configure_logging
@@ -146,8 +146,8 @@ async def _post_init(application: Application) -> None:
     await bot.set_my_commands(private, scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands(group, scope=BotCommandScopeAllGroupChats())
     live = application.bot_data["services"].knowledge
-    await live.answers.warm_up(live.edition)
-    freeze_survivors()  # the libraries, the knowledge base: see bot.heap
+    await live.start()
+    collect_out_of_service()  # what start-up left behind; then freeze the libraries and the rest: see bot.heap
     try:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_on_signal(live, application.create_task))
     except (NotImplementedError, RuntimeError, AttributeError):  # no SIGHUP here (Windows, non-main thread)

@@ -8,7 +8,7 @@ a test), so it is frozen: the collector then watches only what is new, and refer
 counting still frees memos as they are replaced. The exception is a knowledge base taken
 out of service after a reload: it holds cycles (an SQLite connection always does), so only
 a collection frees it. The answering processes never need one (a reload replaces them,
-`bot.answer_pool`); the bot's own process makes one per reload.
+`bot.answer_pool`); the bot's own process makes one at start-up and one per reload.
 """
 
 from __future__ import annotations

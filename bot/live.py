@@ -54,6 +54,14 @@ class LiveKnowledgeBase:
         """The passage with this id in the knowledge base in service (one lookup: no worker needed)."""
         return await asyncio.to_thread(self.current.passage_hit, passage_id)
 
+    async def start(self) -> None:
+        """Start the answering processes; with them, this process drops the index and synonyms
+        it opened with (searching is theirs) and keeps what looking passages up needs."""
+        await self.answers.warm_up(self.edition)
+        if self.answers.workers:
+            path, synonyms = self.current.store.path, self._settings.synonyms_path
+            self.current = await asyncio.to_thread(self.current.reopen, path, synonyms, False)
+
     @property
     def reloading(self) -> bool:
         """Whether a reload is running now."""

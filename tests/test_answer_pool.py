@@ -186,3 +186,10 @@ async def test_a_reload_whose_synonyms_do_not_load_keeps_the_old_workers_answeri
             await asyncio.sleep(0.05)
         reply = await ask_privately(fake, User("Ann", "ann"), QUESTION)
         assert "Overcoming the Wrong Détente" in reply["text"]
+
+
+async def test_with_answering_processes_the_bot_process_keeps_no_index(policybot):
+    # Searching is the workers'; the bot's process looks passages up (sources, buttons) only.
+    live = policybot.bot_data["services"].knowledge
+    assert "parser" not in vars(live.current), "the index and synonyms were dropped after start-up"
+    assert live.current.passage_hit(live.current.store.passages([0])[0].id) is not None
