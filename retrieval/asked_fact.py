@@ -44,8 +44,9 @@ _MONTHS = (
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 )
+_MONTH = f"(?:{'|'.join(_MONTHS.split())})"
 _STATES_TIME = re.compile(
-    rf"\b(?:1\d{{3}}|2\d{{3}})s?\b|\b(?:{'|'.join(_MONTHS.split())})\.?\s+\d|\b\d{{1,2}}\s+(?:{'|'.join(_MONTHS.split())})\b"
+    rf"\b(?:1\d{{3}}|2\d{{3}})s?\b|\b{_MONTH}\.?\s+\d|\b\d{{1,2}}\s+{_MONTH}\b"
     r"|\b(?:century|centuries|decade|decades|ago)\b",
     re.IGNORECASE,
 )
