@@ -11,7 +11,8 @@ queries are timed the same way, up to their `answerInlineQuery`.
 
 The fake server and the driver run in a process of their own, as Telegram would, and the
 bot in this one, so "CPU ms/update" is the bot's own CPU (its event loop, HTTP client and
-answering processes, `--answer-workers`), and the two share the machine's cores. Every user has at most one question in
+answering processes, `--answer-workers`), and the two share the machine's cores ("Bot API side
+CPU" is the other process's, so the two together show the budget of the machine). Every user has at most one question in
 flight, so each answer is matched to its question exactly: a user with a question pending is
 skipped and, when all are busy, a new user joins (the pool starts at `--users`; the bot handles
 one chat's updates in order, so a second question would wait for the first).
@@ -156,6 +157,7 @@ class Run:
     last_answer: float | None = None
     cpu: float | None = 0.0  # seconds of the bot's CPU (its process and answering processes); None: not measured
     answering_cpu: float | None = 0.0  # ... of which in the answering processes
+    api_cpu: float | None = None  # seconds of the Bot API side's CPU (fake server and driver), not the bot's
     calls_from: int = 0
     rejected: int = 0
     unanswered: int = 0
@@ -355,6 +357,7 @@ def row(run: Run) -> str:
     worst = max(run.latencies) * 1000 if run.latencies else nan
     cpu = nan if run.cpu is None else run.cpu
     answering = nan if run.answering_cpu is None else run.answering_cpu
+    api = nan if run.api_cpu is None else run.api_cpu
     cells = [
         f"{run.name} ({run.note})" if run.note else run.name,
         run.offered,
@@ -366,6 +369,7 @@ def row(run: Run) -> str:
         cell(cpu / run.answered * 1000 if run.answered else nan, ".2f"),
         cell(answering / run.answered * 1000 if run.answered else nan, ".2f"),
         cell(cpu / run.wall * 100 if run.wall > 0 else nan, ".0f", "%"),
+        cell(api / run.answered * 1000 if run.answered else nan, ".2f"),
         str(run.rejected + run.failed + run.unanswered),
     ]
     return "| " + " | ".join(cells) + " |"
@@ -394,9 +398,9 @@ def report(header: str, runs: list[Run], reload_runs: tuple[Run, ...] | None, re
     print()
     print(
         "| run | offered | pushed | answered | quoted | answered/s | p50 ms | p95 ms | p99 ms | max ms "
-        "| CPU ms/update | of which answering | CPU % of a core | errors |"
+        "| CPU ms/update | of which answering | CPU % of a core | Bot API side CPU ms/update | errors |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for run in runs:
         print(row(run))
     print()
@@ -494,7 +498,7 @@ class BotApiSide:
         """One run, with this process's CPU (the bot's) measured around it."""
         profiler = cProfile.Profile(time.thread_time) if profile else None  # CPU, not time spent waiting
         pids = self.answering_pids()
-        cpu, answering = cpu_seconds(pids), cpu_seconds_of(pids)
+        cpu, answering, api = cpu_seconds(pids), cpu_seconds_of(pids), self._api_cpu()
         if profiler:
             profiler.enable()
         run = await self._call(*command, timeout=timeout)
@@ -503,12 +507,17 @@ class BotApiSide:
             profiler.dump_stats(profile)
             log(f"cProfile of the bot's event-loop thread during {command[1]} written to {profile}")
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+        run.api_cpu = self._api_cpu() - api
         if self.answering_pids() == pids:
             run.cpu = cpu_seconds(pids) - cpu
             run.answering_cpu = cpu_seconds_of(pids) - answering
         else:  # a reload replaced them: the CPU of those that exited is not in /proc any more
             run.cpu = run.answering_cpu = None
         return run
+
+    def _api_cpu(self) -> float:
+        """CPU so far of the Bot API side, whose share of the machine the bot does not get."""
+        return cpu_seconds_of((self._process.pid,)) if self._process.pid is not None else 0.0
 
     async def burst(self, name: str, count: int, profile: Path | None = None) -> Run:
         return await self.run("burst", name, count, timeout=RUN_TIMEOUT, profile=profile)
