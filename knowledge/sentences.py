@@ -1,4 +1,8 @@
-"""Sentence boundaries, so passages and quotes never cut a sentence in half."""
+"""Sentence boundaries, so passages and quotes never cut a sentence in half.
+
+Stored indexes number sentences as `sentence_spans` finds them: a change here must bump
+`retrieval.text.ANALYZER_VERSION`, so that stores are rebuilt.
+"""
 
 from __future__ import annotations
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from retrieval.answer import Hit, Quote, cite
 from retrieval.asked_fact import Fact
 from retrieval.decide import answers
-from retrieval.passage_terms import PassageAnalyzer, PassageTerms
+from retrieval.passage_terms import PassageTerms
 from retrieval.query import Query
 from retrieval.text import Analyzer
 
@@ -35,13 +35,16 @@ def answer_pages(hits: Sequence[Hit], fact: Fact | None = None) -> list[list[Hit
     return [first] + [rest[i : i + MAX_QUOTED_PASSAGES] for i in range(0, len(rest), MAX_QUOTED_PASSAGES)]
 
 
-def quotes_for(query: Query, hits: Sequence[Hit], analyzer: Analyzer, passages: PassageAnalyzer) -> list[Quote]:
-    """Quotes from `hits`, numbered by hit order; adjacent chosen sentences form one quote."""
+def quotes_for(
+    query: Query, hits: Sequence[Hit], analyzer: Analyzer, analyzed: Mapping[str, PassageTerms]
+) -> list[Quote]:
+    """Quotes from `hits` (`analyzed` by passage id), numbered by hit order; adjacent chosen
+    sentences form one quote."""
     quotes = []
     for number, hit in enumerate(hits, start=1):
         citation = cite(hit, number)
         text = hit.passage.text
-        for start, end in _chosen_sentences(query, passages.terms_of(hit.passage, hit.document.title)):
+        for start, end in _chosen_sentences(query, analyzed[hit.passage.id]):
             piece = text[start:end]
             quotes.append(Quote(piece, citation, _highlights(query, piece, analyzer)))
     return quotes
@@ -50,7 +53,7 @@ def quotes_for(query: Query, hits: Sequence[Hit], analyzer: Analyzer, passages: 
 def _chosen_sentences(query: Query, analyzed: PassageTerms) -> list[tuple[int, int]]:
     """The best sentences of a passage, in reading order, adjacent ones merged."""
     spans = analyzed.spans
-    _, weights = query.locate(analyzed.where, len(spans))
+    _, weights = query.locate(analyzed.where, analyzed.sentences)
     scored = [(weight, -i) for i, weight in enumerate(weights)]
     best = max(scored)[0]
     if best == 0:  # the passage matched on its title or heading only: quote its opening

@@ -16,6 +16,10 @@ k1 and b) and answers top-k queries with MaxScore-style dynamic pruning:
 So a common word found in most passages costs little, and results equal
 `BM25Okapi(corpus).get_scores(query)`'s top k (up to exact ties, broken by position)
 for every passage that contains a query term.
+
+Passages indexed sentence by sentence (the knowledge base's are) also record, per posting,
+which of the passage's sentences use the term: re-ranking the candidates by what single
+sentences cover then needs no re-reading of their text.
 """
 
 from __future__ import annotations
@@ -50,6 +54,9 @@ DENSE_SHARE = 0.25
 CHUNK = 50_000
 # Postings sorted by impact at a time at the end of a build: bounds that step's temporaries.
 SORT_BLOCK = 2_000_000
+# Sentence masks are uint16: bit i for sentence i, the next bit for the title and heading.
+# A passage of more sentences records none (its sentence count is stored as 0).
+MAX_SENTENCES = 15
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,8 @@ class IndexArrays:
     impacts: np.ndarray  # float64, each posting's score contribution
     doc_passages: np.ndarray  # int32, the same postings per term in passage order, for lookups
     doc_postings: np.ndarray  # int32, where each of those sits in `passages` / `impacts`
+    sentence_masks: np.ndarray  # uint16, each posting's sentences using the term (see `BM25Index.sentences`)
+    sentence_counts: np.ndarray  # uint8, per passage: its sentences, 0 when it records no masks
     document_frequencies: np.ndarray  # int32, per term
     idf: np.ndarray  # float64, per term, BM25Okapi's
     size: int  # passages in the corpus
@@ -88,7 +97,8 @@ class IndexArrays:
 def build_arrays(
     corpus: Iterable[Sequence[str]], k1: float = K1, b: float = B, epsilon: float = EPSILON
 ) -> IndexArrays:
-    """Invert tokenized passages (position in `corpus` = passage position) into tiered postings."""
+    """Invert tokenized passages (position in `corpus` = passage position) into tiered postings
+    (with no sentences recorded)."""
     builder = IndexBuilder()
     for tokens in corpus:
         builder.add(tokens)
@@ -102,6 +112,7 @@ class Postings(NamedTuple):
     counts: np.ndarray  # int32, each term's postings, which follow those of the term before
     passages: np.ndarray  # uint16 or int32, each posting's passage (in the run), ascending per term
     frequencies: np.ndarray  # uint16 or int32, how often the term occurs in that passage
+    sentence_masks: np.ndarray  # uint16, which sentences of that passage use the term (0: not recorded)
 
 
 class IndexBuilder:
@@ -116,6 +127,7 @@ class IndexBuilder:
         self._ids: defaultdict[str, int] = defaultdict()
         self._ids.default_factory = self._ids.__len__  # a new token gets the next id
         self._lengths: list[np.ndarray] = []
+        self._sentence_counts: list[np.ndarray] = []
         self._size = 0
         self._pieces: list[tuple[Postings, int]] = []  # with the position of each run's first passage
         self._chunk: list[Sequence[str]] = []
@@ -130,12 +142,14 @@ class IndexBuilder:
         """This builder's ids of `terms` (new terms get new ids), for `add_postings`."""
         return np.fromiter(map(self._ids.__getitem__, terms), np.int32, len(terms))
 
-    def add_postings(self, postings: Postings, lengths: np.ndarray) -> None:
+    def add_postings(self, postings: Postings, lengths: np.ndarray, sentence_counts: np.ndarray) -> None:
         """Add the next `len(lengths)` passages, counted elsewhere (a worker process), with this
-        builder's term ids; `lengths` counts each passage's terms."""
+        builder's term ids; `lengths` counts each passage's terms, `sentence_counts` its
+        sentences (0 where `postings` records no sentence masks)."""
         self._flush()
         self._pieces.append((postings, self._size))
         self._lengths.append(lengths)
+        self._sentence_counts.append(sentence_counts.astype(np.uint8))
         self._size += len(lengths)
 
     def finish(self, k1: float = K1, b: float = B, epsilon: float = EPSILON) -> IndexArrays:
@@ -157,15 +171,17 @@ class IndexBuilder:
         # Each term's postings in passage order (the lookup copy), with their impacts.
         doc_passages = np.empty(int(term_starts[-1]), dtype=np.int32)
         impacts = np.empty(len(doc_passages), dtype=np.float64)
+        sentence_masks = np.empty(len(doc_passages), dtype=np.uint16)
         free = term_starts[:-1].copy()  # the next free slot of each term
         while pieces:
-            (run_terms, counts, run_passages, frequencies), first = pieces.pop(0)
+            (run_terms, counts, run_passages, frequencies, run_masks), first = pieces.pop(0)
             run_terms = rank[run_terms]
             ends = np.cumsum(counts, dtype=np.int64)
             slots = np.repeat(free[run_terms] - (ends - counts), counts) + np.arange(len(run_passages))
             free[run_terms] += counts
             passage_of = run_passages.astype(np.int32) + first
             doc_passages[slots] = passage_of
+            sentence_masks[slots] = run_masks
             term_idf = np.repeat(idf[run_terms], counts)
             impacts[slots] = _impacts(frequencies, doc_lengths[passage_of], term_idf, avgdl, k1, b)
         del free
@@ -184,15 +200,17 @@ class IndexBuilder:
             by_impact = by_impact[np.argsort(term_of[by_impact], kind="stable")]
             passages[start:end] = doc_passages[start:end][by_impact]
             impacts[start:end] = impacts[start:end][by_impact]
+            sentence_masks[start:end] = sentence_masks[start:end][by_impact]
             by_impact += start
             doc_postings[by_impact] = np.arange(start, end, dtype=np.int32)
 
         with ThreadPoolExecutor(_threads(), thread_name_prefix="index-sort") as threads:
             list(threads.map(sort_block, _term_blocks(term_starts)))
         term_tiers, tier_starts, tier_max = _tiers(document_frequencies, impacts)
+        sentence_counts = np.concatenate(self._sentence_counts) if self._sentence_counts else np.zeros(0, np.uint8)
         return IndexArrays(
             terms, term_tiers, tier_starts, tier_max, passages, impacts, doc_passages, doc_postings,
-            document_frequencies, idf, size,
+            sentence_masks, sentence_counts, document_frequencies, idf, size,
         )  # fmt: skip
 
     def _flush(self) -> None:
@@ -200,21 +218,28 @@ class IndexBuilder:
             counts = np.fromiter(map(len, self._chunk), np.int64, len(self._chunk))
             tokens = chain.from_iterable(self._chunk)
             flat = np.fromiter(map(self._ids.__getitem__, tokens), np.int64, int(counts.sum()))
-            self._pieces.append((count_postings(flat, counts), self._size))
+            self._pieces.append((count_postings(flat, counts, np.zeros(len(flat), np.uint16)), self._size))
             self._lengths.append(counts)
+            self._sentence_counts.append(np.zeros(len(counts), np.uint8))
             self._size += len(self._chunk)
             self._chunk = []
 
 
-def count_postings(term_ids: np.ndarray, lengths: np.ndarray) -> Postings:
-    """The postings of passages given as their terms' ids, one passage after another (`lengths` each)."""
+def count_postings(term_ids: np.ndarray, lengths: np.ndarray, sentence_bits: np.ndarray) -> Postings:
+    """The postings of passages given as their terms' ids, one passage after another (`lengths`
+    each), with each term occurrence's sentence bit (uint16; 0 where sentences are not recorded)."""
     passages = len(lengths)
     owner = np.repeat(np.arange(passages, dtype=np.int64), lengths)
-    keys, frequencies = np.unique(term_ids.astype(np.int64) * passages + owner, return_counts=True)
-    term_of, local = np.divmod(keys, passages)
+    keys = term_ids.astype(np.int64) * passages + owner
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    firsts = np.flatnonzero(np.diff(keys, prepend=-1))  # of each (term, passage)
+    frequencies = np.diff(firsts, append=len(keys))
+    masks = np.bitwise_or.reduceat(sentence_bits[order], firsts) if len(keys) else np.zeros(0, np.uint16)
+    term_of, local = np.divmod(keys[firsts], passages)
     starts = np.flatnonzero(np.diff(term_of, prepend=-1))
     counts = np.diff(starts, append=len(term_of)).astype(np.int32)
-    return Postings(term_of[starts].astype(np.int32), counts, _compact(local), _compact(frequencies))
+    return Postings(term_of[starts].astype(np.int32), counts, _compact(local), _compact(frequencies), masks)
 
 
 def _compact(values: np.ndarray) -> np.ndarray:
@@ -429,29 +454,51 @@ class BM25Index:
         exact = sum(t.weight * self._impacts_of(t.term, candidates) for t in plan)
         return _kth_largest(exact, k)
 
+    def sentence_counts(self, positions: Sequence[int]) -> list[int]:
+        """How many sentences each passage at `positions` has; 0 where none were recorded."""
+        return self.arrays.sentence_counts[np.asarray(positions, dtype=np.int64)].tolist()
+
+    def sentences(self, terms: Iterable[str], positions: Sequence[int]) -> dict[str, list[int]]:
+        """For each of `terms` the index knows, which sentences of each passage at `positions`
+        use it, as a bitmask: bit i for sentence i, bit `sentence_counts` for the passage's
+        title or section heading; 0 where the passage lacks the term or records no sentences."""
+        at = np.asarray(positions, dtype=np.int32)
+        found = {}
+        for term in terms:
+            i = self._term_ids.get(term)
+            if i is not None:
+                posting, hit = self._postings_at(i, at)
+                found[term] = np.where(hit, self.arrays.sentence_masks[posting], 0).tolist()
+        return found
+
     def _impacts_of(self, term: int, positions: np.ndarray, after: int | None = None) -> np.ndarray:
         """The term's impact in each of `positions` (0 where absent); with `after`, only
         from postings at or beyond that offset of the tiered arrays (the unvisited tiers)."""
-        a = self.arrays
         if len(positions) == 0:
             return np.zeros(0)
+        posting, hit = self._postings_at(term, positions, after)
+        return np.where(hit, self.arrays.impacts[posting], 0.0)
+
+    def _postings_at(self, term: int, positions: np.ndarray, after: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Where the term's posting for each of `positions` sits in the tiered arrays, and
+        whether it has one there (at or beyond offset `after`, if given)."""
+        a = self.arrays
         dense = self._dense.get(term)
         if dense is not None:
             posting = dense[positions]
-            hit = posting >= (0 if after is None else after)
-        else:
-            start = int(a.tier_starts[a.term_tiers[term]])
-            frequency = int(a.document_frequencies[term])
-            ids = a.doc_passages[start : start + frequency]
-            if len(ids) == 0:
-                return np.zeros(len(positions))
-            where = np.searchsorted(ids, positions)
-            where[where >= len(ids)] = 0
-            posting = a.doc_postings[start : start + frequency][where]
-            hit = ids[where] == positions
-            if after is not None:
-                hit &= posting >= after
-        return np.where(hit, a.impacts[posting], 0.0)
+            return posting, posting >= (0 if after is None else after)
+        start = int(a.tier_starts[a.term_tiers[term]])
+        frequency = int(a.document_frequencies[term])
+        ids = a.doc_passages[start : start + frequency]
+        if len(ids) == 0:
+            return np.zeros(len(positions), dtype=np.int32), np.zeros(len(positions), dtype=bool)
+        where = np.searchsorted(ids, positions)
+        where[where >= len(ids)] = 0
+        posting = a.doc_postings[start : start + frequency][where]
+        hit = ids[where] == positions
+        if after is not None:
+            hit &= posting >= after
+        return posting, hit
 
     def _dense_postings(self, term: int) -> np.ndarray:
         """Per passage, where the term's posting sits in the tiered arrays (-1: none): for a term

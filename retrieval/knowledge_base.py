@@ -14,10 +14,10 @@ from pathlib import Path
 
 from knowledge.build import BuildReport, build, is_current
 from knowledge.passages import MAX_PASSAGE_CHARS
-from knowledge.store import SCHEMA_VERSION, Store, StoredDocument, StoreError
+from knowledge.store import SCHEMA_VERSION, Store, StoredDocument, StoredPassage, StoreError
 from retrieval.answer import Answer, Decline, Hit
 from retrieval.compose import answer_pages, quotes_for
-from retrieval.passage_terms import PassageAnalyzer
+from retrieval.passage_terms import PassageAnalyzer, PassageTerms
 from retrieval.persist import INDEX_VERSION, PassageIndexer, load_index
 from retrieval.query import Query, QueryParser
 from retrieval.synonyms import load_synonyms
@@ -135,13 +135,13 @@ class KnowledgeBase:
         corrections = tuple(pair for c in query.concepts for pair in c.corrections)
         if not query.concepts:
             return Answer(question, (), (), Decline.NOTHING_TO_SEARCH, self.topics)
-        hits = self._hits(query, max(top_k, CANDIDATES))
+        hits, analyzed = self._hits(query, max(top_k, CANDIDATES))
         pages = answer_pages(hits, query.fact)
         if not pages:
             return Answer(question, tuple(hits[:top_k]), (), Decline.NOT_COVERED, self.topics, corrections)
         if page >= len(pages):
             return Answer(question, tuple(hits[:top_k]), (), Decline.NO_MORE, (), corrections)
-        quotes = quotes_for(query, pages[page], self.analyzer, self.passages)
+        quotes = quotes_for(query, pages[page], self.analyzer, analyzed)
         return Answer(question, tuple(hits[:top_k]), tuple(quotes), None, (), corrections, page + 1 < len(pages))
 
     def ask_each(self, question: str, limit: int) -> list[Answer]:
@@ -149,11 +149,9 @@ class KnowledgeBase:
         query = self.parser.parse(question)
         if not query.concepts:
             return []
-        hits = self._hits(query, max(limit, CANDIDATES))
+        hits, analyzed = self._hits(query, max(limit, CANDIDATES))
         chosen = [hit for page in answer_pages(hits, query.fact) for hit in page][:limit]
-        return [
-            Answer(question, (hit,), tuple(quotes_for(query, [hit], self.analyzer, self.passages))) for hit in chosen
-        ]
+        return [Answer(question, (hit,), tuple(quotes_for(query, [hit], self.analyzer, analyzed))) for hit in chosen]
 
     def passage_hit(self, passage_id: str) -> Hit | None:
         """The passage with this stable id as a hit (for "show the source"), if it still exists."""
@@ -162,26 +160,42 @@ class KnowledgeBase:
             return None
         return Hit(1, 0.0, 0.0, 0, passage, self.documents[passage.document_id])
 
-    def _hits(self, query: Query, k: int) -> list[Hit]:
-        """The top BM25 passages, re-ranked by how much of the question they cover.
+    def _hits(self, query: Query, k: int) -> tuple[list[Hit], dict[str, PassageTerms]]:
+        """The top BM25 passages, re-ranked by how much of the question they cover, and what
+        their sentences hold of it (by passage id, for quoting).
 
         A passage that mentions all the question asks beats one that repeats part of it,
         and among those, one with a single sentence covering the question ranks higher.
         """
         ranked = self.parser.index.top_k_grouped(query.groups(), k)
-        passages = self.store.passages([position for position, _ in ranked])
+        positions = [position for position, _ in ranked]
+        passages = self.store.passages(positions)
+        analyzed = self._analyzed(query, positions, passages)
         hits = []
-        for (_, score), passage in zip(ranked, passages, strict=True):
-            document = self.documents[passage.document_id]
-            analyzed = self.passages.terms_of(passage, document.title)
-            covered, per_sentence = query.locate(analyzed.where, len(analyzed.spans))
+        for (_, score), passage, terms in zip(ranked, passages, analyzed, strict=True):
+            covered, per_sentence = query.locate(terms.where, terms.sentences)
             focus = query.share_of(max(per_sentence, default=0.0))
-            hits.append((query.share(covered), focus, score, len(covered), passage, document))
+            hits.append((query.share(covered), focus, score, len(covered), passage))
         hits.sort(key=lambda h: (h[0] + h[1], h[2]), reverse=True)
-        return [
-            Hit(rank, score, coverage, topics, passage, document)
-            for rank, (coverage, _, score, topics, passage, document) in enumerate(hits, start=1)
+        ranked_hits = [
+            Hit(rank, score, coverage, topics, passage, self.documents[passage.document_id])
+            for rank, (coverage, _, score, topics, passage) in enumerate(hits, start=1)
         ]
+        return ranked_hits, {p.id: terms for p, terms in zip(passages, analyzed, strict=True)}
+
+    def _analyzed(self, query: Query, positions: list[int], passages: list[StoredPassage]) -> list[PassageTerms]:
+        """Which sentences of each passage use the question's terms: as the index records it,
+        else (a passage of too many sentences to record) read from its text."""
+        index = self.parser.index
+        masks = index.sentences(query.terms, positions)
+        analyzed = []
+        for j, (sentences, passage) in enumerate(zip(index.sentence_counts(positions), passages, strict=True)):
+            if sentences:
+                where = {term: found[j] for term, found in masks.items() if found[j]}
+                analyzed.append(PassageTerms(passage.text, sentences, where))
+            else:
+                analyzed.append(self.passages.terms_of(passage, self.documents[passage.document_id].title))
+        return analyzed
 
 
 def _topics(store: Store, documents: dict[str, StoredDocument]) -> tuple[str, ...]:

@@ -1,13 +1,16 @@
-"""Which sentences of a passage use which terms, remembered between questions.
+"""Which sentences of a passage use which terms.
 
-Re-ranking and quoting look at every sentence of the top candidates; popular passages come
-back question after question, so their analysis is kept (bounded, least recently used).
+Re-ranking and quoting look at every sentence of the top candidates. The index records this
+for passages of up to `retrieval.index.MAX_SENTENCES` sentences; longer ones are read here,
+and popular ones come back question after question, so their analysis is kept (bounded,
+least recently used).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from knowledge.sentences import sentence_spans
 from knowledge.store import StoredPassage
@@ -19,14 +22,21 @@ CAPACITY = 20_000
 
 @dataclass(frozen=True)
 class PassageTerms:
-    """A passage's sentence spans, and for each of its terms the sentences that use it.
+    """A passage's sentences, and for its terms the sentences that use them.
 
-    `where[term]` is a bitmask: bit i for sentence i, and bit `len(spans)` for the title or
-    section heading (they count toward the passage, not toward any sentence).
+    `where[term]` is a bitmask: bit i for sentence i, and bit `sentences` for the title or
+    section heading (they count toward the passage, not toward any sentence). Read from the
+    index, `where` holds only the terms a question asked about.
     """
 
-    spans: tuple[tuple[int, int], ...]
-    where: dict[str, int]
+    text: str
+    sentences: int
+    where: Mapping[str, int]
+
+    @cached_property
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        """(start, end) of each sentence (found only for the few passages quoted)."""
+        return tuple(sentence_spans(self.text))
 
 
 class PassageAnalyzer:
@@ -39,7 +49,7 @@ class PassageAnalyzer:
     def _analyze(self, passage: StoredPassage, title: str) -> PassageTerms:
         terms = self._analyzer.terms
         text = passage.text
-        spans = tuple(sentence_spans(text))
+        spans = sentence_spans(text)
         where: dict[str, int] = {}
         for i, (start, end) in enumerate(spans):
             bit = 1 << i
@@ -48,4 +58,4 @@ class PassageAnalyzer:
         outside = 1 << len(spans)
         for term in (*terms(title), *terms(passage.section)):
             where[term] = where.get(term, 0) | outside
-        return PassageTerms(spans, where)
+        return PassageTerms(text, len(spans), where)

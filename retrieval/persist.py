@@ -12,12 +12,15 @@ import numpy as np
 from knowledge import store
 from knowledge.arrays import array_to_strings, strings_to_array
 from knowledge.passages import Passage
-from retrieval.index import BM25Index, IndexArrays, IndexBuilder, Postings, count_postings
+from knowledge.sentences import sentence_spans
+from retrieval.index import MAX_SENTENCES, BM25Index, IndexArrays, IndexBuilder, Postings, count_postings
 from retrieval.text import ANALYZER_VERSION, CACHE_LIMIT, Analyzer, depends_on_neighbours, tokenize
 from retrieval.vocabulary import Vocabulary
 
-# Part of every store's build version: a store written by another analyzer is rebuilt.
-INDEX_VERSION = f"analyzer-{ANALYZER_VERSION}"
+# Part of every store's build version: a store written by another analyzer, another sentence
+# splitter (the index records sentence numbers) or another layout of the arrays is rebuilt.
+INDEX_LAYOUT = 2  # 2: sentence masks
+INDEX_VERSION = f"analyzer-{ANALYZER_VERSION}/layout-{INDEX_LAYOUT}"
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class CountedPassages:
     new_terms: list[str]  # the terms this counter met first in this batch, by id
     postings: Postings  # with the counter's term ids, passages numbered within the batch
     lengths: np.ndarray  # int32, terms per passage: title, section heading and text
+    sentence_counts: np.ndarray  # uint8, sentences per passage (0: too many to record their masks)
     words: dict[str, str]  # folded word -> term, for words met in this batch
 
 
@@ -38,6 +42,11 @@ class PassageCounter:
     Each raw token is memoised as the id of its sequence of term ids (most have one term, stop
     words none), so tokens become ids in C (`map` over the memo) and are expanded to terms
     with numpy. Only counts, and the terms not sent before, leave the process.
+
+    A passage's text is read sentence by sentence, as the answer path reads it
+    (`retrieval.passage_terms`), and each term occurrence carries its sentence's bit (its
+    title and heading the bit after the last sentence), so the index records which sentences
+    use each term.
     """
 
     def __init__(self) -> None:
@@ -59,6 +68,9 @@ class PassageCounter:
         """Count the passages of (title, passages) documents, each under its title and section heading."""
         tokens: list[int] = []  # each passage's token sequences, one passage after another
         lengths: list[int] = []
+        sentences: list[int] = []
+        bits: list[int] = []  # the sentence bit of each run of tokens: a passage's title and heading, its sentences
+        runs: list[int] = []  # ... and the tokens in that run
         for title, passages in documents:
             heading = self._sequences(title)
             section, section_tokens = None, []
@@ -68,14 +80,27 @@ class PassageCounter:
                 before = len(tokens)
                 tokens += heading
                 tokens += section_tokens
-                tokens += self._sequences(passage.text)
+                text = passage.text
+                spans = sentence_spans(text)
+                recorded = len(spans) <= MAX_SENTENCES
+                bits.append(1 << len(spans) if recorded else 0)
+                runs.append(len(tokens) - before)
+                for i, (start, end) in enumerate(spans):
+                    sentence = self._sequences(text[start:end])
+                    tokens += sentence
+                    bits.append(1 << i if recorded else 0)
+                    runs.append(len(sentence))
                 lengths.append(len(tokens) - before)
-        term_ids, sizes = self._expand(np.fromiter(tokens, np.int32, len(tokens)), np.array(lengths, dtype=np.int64))
-        postings = count_postings(term_ids, sizes)
+                sentences.append(len(spans) if recorded else 0)
+        token_bits = np.repeat(np.array(bits, dtype=np.uint16), runs)
+        term_ids, term_bits, sizes = self._expand(
+            np.fromiter(tokens, np.int32, len(tokens)), token_bits, np.array(lengths, dtype=np.int64)
+        )
+        postings = count_postings(term_ids, sizes, term_bits)
         new_terms, first = self._terms[self._sent_terms :], self._sent_terms
         self._sent_terms = len(self._terms)
         words, self._words = self._words, {}
-        return CountedPassages(self.key, first, new_terms, postings, sizes, words)
+        return CountedPassages(self.key, first, new_terms, postings, sizes, np.array(sentences, np.uint8), words)
 
     def _sequences(self, text: str) -> list[int]:
         """The sequence id of each token of `text`."""
@@ -112,8 +137,11 @@ class PassageCounter:
             self._terms.append(term)
         return found
 
-    def _expand(self, tokens: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Token sequences -> the passages' term ids, one passage after another, and terms per passage.
+    def _expand(
+        self, tokens: np.ndarray, token_bits: np.ndarray, lengths: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Token sequences -> the passages' term ids, one passage after another, each with its
+        token's sentence bit, and terms per passage.
 
         The tables are read through views that die with each expression: an array('i') cannot
         grow while one exists.
@@ -124,7 +152,7 @@ class PassageCounter:
         offsets = np.repeat(np.frombuffer(self._starts, dtype=np.int32)[tokens] - (ends - counts), counts)
         term_ids = np.frombuffer(self._sequence_terms, dtype=np.int32)[np.arange(len(offsets)) + offsets]
         passage_ends = np.concatenate(([0], ends))[np.concatenate(([0], np.cumsum(lengths)))]
-        return term_ids, np.diff(passage_ends).astype(np.int32)
+        return term_ids, np.repeat(token_bits, counts), np.diff(passage_ends).astype(np.int32)
 
 
 class PassageIndexer:
@@ -143,7 +171,8 @@ class PassageIndexer:
             raise RuntimeError("counted passages out of order: a counter's batches must be added in the order counted")
         if counted.new_terms:
             known = self._global_ids[counted.counter] = np.concatenate((known, self._index.term_ids(counted.new_terms)))
-        self._index.add_postings(counted.postings._replace(terms=known[counted.postings.terms]), counted.lengths)
+        postings = counted.postings._replace(terms=known[counted.postings.terms])
+        self._index.add_postings(postings, counted.lengths, counted.sentence_counts)
         self._word_terms.update(counted.words)
 
     def finish(self) -> dict[str, np.ndarray]:

@@ -124,6 +124,11 @@ class Query:
     def _total_weight(self) -> float:
         return sum(c.weight for c in self.concepts)
 
+    @cached_property
+    def terms(self) -> frozenset[str]:
+        """Every term of every phrasing of the question's concepts."""
+        return frozenset(t for c in self.concepts for phrase in c.phrases for t in phrase)
+
     def matched_terms(self, terms: set[str]) -> set[str]:
         """The terms of `terms` that some concept's phrase is made of (for highlighting)."""
         return {t for c in self.concepts for phrase in c.phrases for t in phrase if t in terms}
