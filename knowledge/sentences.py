@@ -10,7 +10,7 @@ import re
 
 # A sentence ends at . ! or ? (plus closing quotes or brackets) followed by space and a
 # capital, digit or opening quote.
-_BOUNDARY = re.compile(r"""[.!?]['"’”)\]]*\s+(?=[A-Z0-9"“‘'(\[])""")
+_BOUNDARY = re.compile(r"""[.!?]['"’”)\]]*(\s+)(?=[A-Z0-9"“‘'(\[])""")  # group 1: the space after
 
 # Words ending in a period that rarely end a sentence.
 _ABBREVIATIONS = frozenset(
@@ -22,16 +22,28 @@ _ABBREVIATIONS = frozenset(
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence in `text`, trimmed of surrounding whitespace."""
+    """(start, end) of each sentence in `text`, trimmed of surrounding whitespace.
+
+    Every build reads every passage through here, so it is written for speed: a sentence
+    after a boundary starts at the non-space the boundary looked ahead to, so only the
+    first can start with whitespace.
+    """
     spans = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        if _is_abbreviation(text, match.start()):
+        period = match.start()
+        if text[period] == "." and _is_abbreviation(text, period):
             continue
-        spans.append((start, match.start() + len(match.group().rstrip())))
+        spans.append((start, match.start(1)))
         start = match.end()
-    spans.append((start, len(text.rstrip())))
-    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in spans if text[s:e].strip()]
+    end = len(text.rstrip())
+    if start >= end:  # blank text: no sentence at all
+        return spans
+    spans.append((start, end))
+    lead = len(text) - len(text.lstrip())
+    if lead:
+        spans[0] = (lead, spans[0][1])
+    return spans
 
 
 def split_sentences(text: str) -> list[str]:
@@ -40,10 +52,12 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _is_abbreviation(text: str, period: int) -> bool:
-    if text[period] != ".":
-        return False
-    word_start = period
-    while word_start > 0 and not text[word_start - 1].isspace():
-        word_start -= 1
-    word = text[word_start:period].lstrip("(\"'“‘").lower()
+    """Whether the word ending at `period` (a ".") is one that rarely ends a sentence."""
+    word = text[text.rfind(" ", 0, period) + 1 : period]
+    if not word.isprintable():  # perhaps another kind of space in it: the word starts after the last
+        start = len(word)
+        while start > 0 and not word[start - 1].isspace():
+            start -= 1
+        word = word[start:]
+    word = word.lstrip("(\"'“‘").lower()
     return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())

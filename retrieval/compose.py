@@ -70,6 +70,5 @@ def _chosen_sentences(query: Query, analyzed: PassageTerms) -> list[tuple[int, i
 
 
 def _highlights(query: Query, text: str, analyzer: Analyzer) -> tuple[tuple[int, int], ...]:
-    tokens = analyzer.tokens(text)
-    matched = query.matched_terms({t.term for t in tokens})
-    return tuple((t.start, t.end) for t in tokens if t.term in matched and " " not in text[t.start : t.end])
+    """The words of `text` the question asked about (a compound spelt with a space is not one word)."""
+    return tuple((start, end) for start, end in analyzer.term_spans(text, query.terms) if " " not in text[start:end])

@@ -229,13 +229,18 @@ def count_postings(term_ids: np.ndarray, lengths: np.ndarray, sentence_bits: np.
     """The postings of passages given as their terms' ids, one passage after another (`lengths`
     each), with each term occurrence's sentence bit (uint16; 0 where sentences are not recorded)."""
     passages = len(lengths)
+    if len(term_ids) and (int(term_ids.max()) + 1) * passages >= 1 << 47:
+        raise ValueError(f"{passages:,} passages with {int(term_ids.max()) + 1:,} terms: count them in smaller runs")
     owner = np.repeat(np.arange(passages, dtype=np.int64), lengths)
-    keys = term_ids.astype(np.int64) * passages + owner
-    order = np.argsort(keys, kind="stable")
-    keys = keys[order]
+    # Each occurrence as (term, passage, sentence bit) in one int64, sorted in place (much
+    # faster than an argsort), so its (term, passage) runs are adjacent.
+    occurrences = (term_ids.astype(np.int64) * passages + owner) << 16 | sentence_bits
+    occurrences.sort()
+    keys = occurrences >> 16
     firsts = np.flatnonzero(np.diff(keys, prepend=-1))  # of each (term, passage)
     frequencies = np.diff(firsts, append=len(keys))
-    masks = np.bitwise_or.reduceat(sentence_bits[order], firsts) if len(keys) else np.zeros(0, np.uint16)
+    bits = (occurrences & 0xFFFF).astype(np.uint16)
+    masks = np.bitwise_or.reduceat(bits, firsts) if len(keys) else np.zeros(0, np.uint16)
     term_of, local = np.divmod(keys[firsts], passages)
     starts = np.flatnonzero(np.diff(term_of, prepend=-1))
     counts = np.diff(starts, append=len(term_of)).astype(np.int32)

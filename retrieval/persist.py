@@ -6,6 +6,7 @@ import uuid
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
@@ -14,13 +15,15 @@ from knowledge.arrays import array_to_strings, strings_to_array
 from knowledge.passages import Passage
 from knowledge.sentences import sentence_spans
 from retrieval.index import MAX_SENTENCES, BM25Index, IndexArrays, IndexBuilder, Postings, count_postings
-from retrieval.text import ANALYZER_VERSION, CACHE_LIMIT, Analyzer, depends_on_neighbours, tokenize
+from retrieval.text import ANALYZER_VERSION, CACHE_LIMIT, Analyzer, depends_on_neighbours, tokenize, tokenize_spans
 from retrieval.vocabulary import Vocabulary
 
 # Part of every store's build version: a store written by another analyzer, another sentence
 # splitter (the index records sentence numbers) or another layout of the arrays is rebuilt.
 INDEX_LAYOUT = 2  # 2: sentence masks
 INDEX_VERSION = f"analyzer-{ANALYZER_VERSION}/layout-{INDEX_LAYOUT}"
+# The bit of each sentence a passage records.
+_SENTENCE_BITS = [1 << i for i in range(MAX_SENTENCES)]
 
 
 @dataclass(frozen=True)
@@ -72,24 +75,22 @@ class PassageCounter:
         bits: list[int] = []  # the sentence bit of each run of tokens: a passage's title and heading, its sentences
         runs: list[int] = []  # ... and the tokens in that run
         for title, passages in documents:
-            heading = self._sequences(title)
+            heading = self._sequences(tokenize(title))
             section, section_tokens = None, []
             for passage in passages:
                 if passage.section != section:
-                    section, section_tokens = passage.section, self._sequences(passage.section)
+                    section, section_tokens = passage.section, self._sequences(tokenize(passage.section))
                 before = len(tokens)
                 tokens += heading
                 tokens += section_tokens
-                text = passage.text
-                spans = sentence_spans(text)
+                spans = sentence_spans(passage.text)
                 recorded = len(spans) <= MAX_SENTENCES
                 bits.append(1 << len(spans) if recorded else 0)
                 runs.append(len(tokens) - before)
-                for i, (start, end) in enumerate(spans):
-                    sentence = self._sequences(text[start:end])
-                    tokens += sentence
-                    bits.append(1 << i if recorded else 0)
-                    runs.append(len(sentence))
+                sequences, sizes = self._sentence_sequences(passage.text, spans)
+                tokens += sequences
+                bits += _SENTENCE_BITS[: len(spans)] if recorded else [0] * len(spans)
+                runs += sizes
                 lengths.append(len(tokens) - before)
                 sentences.append(len(spans) if recorded else 0)
         token_bits = np.repeat(np.array(bits, dtype=np.uint16), runs)
@@ -102,9 +103,22 @@ class PassageCounter:
         words, self._words = self._words, {}
         return CountedPassages(self.key, first, new_terms, postings, sizes, np.array(sentences, np.uint8), words)
 
-    def _sequences(self, text: str) -> list[int]:
-        """The sequence id of each token of `text`."""
-        raws = tokenize(text)
+    def _sentence_sequences(self, text: str, spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+        """The sequence id of each token of `text`'s sentences (`spans`), and how many each holds.
+
+        A token met for the first time is analyzed among the tokens of its own sentence:
+        those whose terms depend on their neighbours ("us") read only those, as the answer
+        path does.
+        """
+        sentences = tokenize_spans(text, spans)
+        try:
+            found = list(map(self._known.__getitem__, chain.from_iterable(sentences)))
+        except KeyError:
+            found = list(chain.from_iterable(map(self._sequences, sentences)))
+        return found, list(map(len, sentences))
+
+    def _sequences(self, raws: list[str]) -> list[int]:
+        """The sequence id of each of `raws`, the tokens of one text or sentence."""
         try:
             return list(map(self._known.__getitem__, raws))
         except KeyError:  # a new token, or one whose terms depend on its neighbours

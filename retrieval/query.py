@@ -129,10 +129,6 @@ class Query:
         """Every term of every phrasing of the question's concepts."""
         return frozenset(t for c in self.concepts for phrase in c.phrases for t in phrase)
 
-    def matched_terms(self, terms: set[str]) -> set[str]:
-        """The terms of `terms` that some concept's phrase is made of (for highlighting)."""
-        return {t for c in self.concepts for phrase in c.phrases for t in phrase if t in terms}
-
 
 class QueryParser:
     """Parses questions against one index, vocabulary and synonyms (immutable, thread-safe)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from itertools import chain
 from typing import NamedTuple
@@ -72,9 +73,22 @@ class Token(NamedTuple):
 
 def tokenize(text: str) -> list[str]:
     """The raw tokens of `text` (what `_TOKEN.findall` gives), split fast where that is the same."""
-    if text.isascii() and "-" not in text and not _PERIOD_LETTER.search(text):
+    if _splits_fast(text):
         return text.translate(_ASCII_GAPS).split()
     return _TOKEN.findall(text)
+
+
+def tokenize_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[list[str]]:
+    """The raw tokens of each of `text`'s `spans`, as `tokenize` gives them."""
+    if _splits_fast(text):  # then so does every span of it
+        gaps = text.translate(_ASCII_GAPS)  # as long as `text`: the spans' offsets hold
+        return [gaps[start:end].split() for start, end in spans]
+    return [_TOKEN.findall(text[start:end]) for start, end in spans]
+
+
+def _splits_fast(text: str) -> bool:
+    """Whether `str.split` finds `text`'s tokens (see `_ASCII_GAPS`)."""
+    return text.isascii() and "-" not in text and not _PERIOD_LETTER.search(text)
 
 
 def fold(text: str) -> str:
@@ -132,6 +146,28 @@ class Analyzer:
                 if pairs is None:
                     found[i] = self._remember(raws, i)
         return list(chain.from_iterable(found))
+
+    def term_spans(self, text: str, terms: Collection[str]) -> list[tuple[int, int]]:
+        """(start, end) of each token of `text` whose term is one of `terms`, as `tokens` gives them.
+
+        Every answer highlights its quotes: where `str.split` finds the tokens, their
+        offsets come from a scan of the text instead of a `Token` built for each.
+        """
+        if not _splits_fast(text):
+            return [(t.start, t.end) for t in self.tokens(text) if t.term in terms]
+        gaps = text.translate(_ASCII_GAPS)  # as long as `text`, a token's offsets hold
+        raws = gaps.split()
+        spans = []
+        end = 0
+        for i, raw in enumerate(raws):
+            start = gaps.find(raw, end)  # only gaps lie between two tokens
+            end = start + len(raw)
+            pairs = self._cache.get(raw)
+            if pairs is None:
+                pairs = self._remember(raws, i)
+            if any(term in terms for _, term in pairs):  # one pair at most: no hyphen here
+                spans.append((start, end))
+        return spans
 
     def token_word_terms(self, raws: list[str], i: int) -> list[tuple[str, str]]:
         """(folded word, term) of token `raws[i]` of a `tokenize` list (its neighbours matter for "us")."""

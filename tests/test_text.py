@@ -1,10 +1,12 @@
+import itertools
 import re
 import unicodedata
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from retrieval.text import _TOKEN, Analyzer, fold, tokenize
+from knowledge.sentences import sentence_spans
+from retrieval.text import _TOKEN, Analyzer, fold, tokenize, tokenize_spans
 
 analyzer = Analyzer()
 
@@ -72,6 +74,34 @@ def test_the_fast_path_gives_the_same_terms_as_tokens(text):
 @given(st.text(alphabet=st.sampled_from(list("aZ09_.-'’ \n\t\x1fé,")), max_size=40) | st.text(max_size=40))
 def test_tokenize_splits_exactly_as_the_token_pattern(text):
     assert tokenize(text) == _TOKEN.findall(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"aUsS.-’' é1\nxyzTheus,", " the us ", " US "]), max_size=30).map("".join))
+@example("Talk to us and the US, then the us about cease-fire and U.S. aid.")
+def test_term_spans_are_where_tokens_of_those_terms_stand(text):
+    tokens = analyzer.tokens(text)
+    for terms in ({t.term for t in tokens}, {t.term for t in tokens[::2]}, set()):
+        assert analyzer.term_spans(text, terms) == [(t.start, t.end) for t in tokens if t.term in terms]
+
+
+_SENTENCE_TEXT = st.lists(
+    st.sampled_from([*"aZ09 .!?'\"’”)(“‘-\t\xa0\u2028\x00", "Mr", "e.g", "U.S", "us"]), max_size=40
+).map("".join)
+
+
+@given(_SENTENCE_TEXT | st.text(max_size=40))
+@example("  Gen. Smith spoke.\tHe left! (Then.) U.S. aid\xa0e.g. more. Us too.")
+def test_sentences_hold_every_token_once_in_reading_order(text):
+    spans = sentence_spans(text)
+    assert tokenize_spans(text, spans) == [tokenize(text[start:end]) for start, end in spans]
+    assert [token for sentence in tokenize_spans(text, spans) for token in sentence] == tokenize(text)
+    covered = [False] * len(text)
+    for start, end in spans:
+        assert start < end and not text[start].isspace() and not text[end - 1].isspace()
+        covered[start:end] = [True] * (end - start)
+    assert all(covered[i] or ch.isspace() for i, ch in enumerate(text))
+    assert all(a_end < b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
 
 
 def test_a_dotted_acronym_is_highlighted_whole():
