@@ -8,6 +8,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 import weakref
 
@@ -18,7 +19,7 @@ from bot.answer_pool import Edition
 from bot.app import build_application
 from bot.settings import BUNDLED_SYNONYMS
 from bot.texts import EXAMPLE_QUESTIONS
-from retrieval.knowledge_base import rebuild
+from retrieval.knowledge_base import KnowledgeBase, rebuild
 from tests.bot_helpers import (
     WAIT,
     ZEPPELIN_QUESTION,
@@ -193,3 +194,40 @@ async def test_with_answering_processes_the_bot_process_keeps_no_index(policybot
     live = policybot.bot_data["services"].knowledge
     assert "parser" not in vars(live.current), "the index and synonyms were dropped after start-up"
     assert live.current.passage_hit(live.current.store.passages([0])[0].id) is not None
+
+
+async def test_more_questions_than_the_workers_hold_wait_their_turn_and_are_all_answered(first_edition, caplog):
+    local = KnowledgeBase.open(first_edition.db_path, BUNDLED_SYNONYMS)
+    questions = [*EXAMPLE_QUESTIONS, QUESTION, "weather in moscow today"] * 4  # more than IN_FLIGHT per worker
+    pool = answer_pool.AnswerPool(WORKERS)
+    try:
+        with caplog.at_level(logging.ERROR, logger="bot.answer_pool"):
+            asked = asyncio.gather(*(pool.call(first_edition, local, "ask", q) for q in questions))
+            answers = await asyncio.wait_for(asked, WAIT)
+        assert len(pool.pids) == WORKERS
+    finally:
+        pool.shutdown()
+    assert answers == [local.ask(q) for q in questions]
+    assert not caplog.records, "every question was answered by the workers"
+
+
+async def test_an_error_in_a_worker_reaches_the_caller(first_edition):
+    local = KnowledgeBase.open(first_edition.db_path, BUNDLED_SYNONYMS)
+    pool = answer_pool.AnswerPool(1)
+    try:
+        with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+            await pool.call(first_edition, local, "ask", QUESTION, colour="red")
+        assert (await pool.call(first_edition, local, "ask", QUESTION)).answered  # the worker carries on
+    finally:
+        pool.shutdown()
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("not this one")
+
+
+def test_an_error_that_does_not_pickle_is_sent_as_text():
+    number, succeeded, error = pickle.loads(answer_pool._failure(7, _Unpicklable("no pickling")))
+    assert (number, succeeded) == (7, False)
+    assert isinstance(error, RuntimeError) and str(error) == "_Unpicklable: no pickling"
