@@ -59,6 +59,10 @@ SORT_BLOCK = 2_000_000
 MAX_SENTENCES = 15
 
 
+# One thing a question asks about, as (terms, weight, whole) phrases (see `BM25Index.top_k_grouped`).
+Group = Sequence[tuple[Sequence[str], float, bool]]
+
+
 @dataclass(frozen=True)
 class IndexArrays:
     """The persistable arrays an index is made of."""
@@ -362,9 +366,7 @@ class BM25Index:
             return []
         return self._search(terms, k)
 
-    def top_k_grouped(
-        self, groups: Sequence[Sequence[tuple[Sequence[str], float, bool]]], k: int, candidates: int = 50
-    ) -> list[tuple[int, float]]:
+    def top_k_grouped(self, groups: Sequence[Group], k: int, candidates: int = 50) -> list[tuple[int, float]]:
         """Best `k` passages when each group of weighted phrases counts once.
 
         A group is one thing the question asks about, written several ways (the question's
@@ -372,13 +374,16 @@ class BM25Index:
         score of the group's best phrase in it, so a passage that uses three synonyms does
         not outrank one that uses the question's own word. A `whole` phrase scores only in
         passages that contain all of its terms ("restrictive measures" is not "measures").
-        The best `candidates` passages by plain weighted BM25 are re-scored this way.
+        The best `candidates` passages by plain weighted BM25 are re-scored this way (unless
+        that is the grouped score already).
         """
         weights: dict[str, float] = {}
         for group in groups:
             for phrase, weight, _ in group:
                 for term in phrase:
                     weights[term] = max(weights.get(term, 0.0), weight)
+        if _scores_plainly(groups, weights):
+            return self.top_k_weighted(weights, k)
         found = self.top_k_weighted(weights, max(k, candidates))
         if not found:
             return []
@@ -444,8 +449,10 @@ class BM25Index:
                 result = result + tiers.weight * self._impacts_of(tiers.term, candidates, tiers.visited_end)
                 if len(result) >= k:
                     floor = max(floor, _kth_largest(result, k))
-            keep = np.argpartition(-result, k - 1)[:k] if len(result) > k else np.arange(len(result))
-            order = keep[np.lexsort((candidates[keep], -result[keep]))]
+            # Every candidate scoring at least the k-th best (ties at the cut included), so that
+            # ties are broken by position, then the best k of them.
+            keep = np.flatnonzero(result >= _kth_largest(result, k)) if len(result) > k else np.arange(len(result))
+            order = keep[np.lexsort((candidates[keep], -result[keep]))][:k]
             return [(int(candidates[j]), float(result[j])) for j in order]
         finally:
             for ids in found:
@@ -556,6 +563,13 @@ class _TermTiers:
         self._next += 1
         self.visited_end = end
         return start, end
+
+
+def _scores_plainly(groups: Sequence[Group], weights: Mapping[str, float]) -> bool:
+    """Whether each group is one phrase of weight 1 that need not be whole, and no term is in
+    two groups: then a passage's grouped score is its weighted BM25 score (`weights`)."""
+    single = all(len(group) == 1 and group[0][1] == 1.0 and not group[0][2] for group in groups)
+    return single and sum(len(set(group[0][0])) for group in groups) == len(weights)
 
 
 def _kth_largest(values: np.ndarray, k: int) -> float:

@@ -124,3 +124,22 @@ def test_whole_phrase_scores_only_where_all_its_terms_occur():
     got = index.top_k_grouped([[(("restrict", "measur"), 1.0, True)]], 5)
     scored = {p for p, s in got if s > 0}
     assert scored == {0}
+
+
+def test_ties_at_the_cut_are_broken_by_position_too():
+    # Passages 2, 13, 14 and 20 tie for the best score: the first two are kept.
+    c, a, aab, bc, ab = ["c"], ["a"], ["a", "a", "b"], ["b", "c"], ["a", "b"]
+    corpus = [c, c, a, aab, c, bc, c, ab, c, ab, bc, aab, c, a, a, bc, c, c, bc, bc, a]
+    index = BM25Index.from_tokens(corpus)
+    assert [p for p, _ in index.top_k(["a"], 2)] == [2, 13]
+
+
+def test_groups_of_one_phrase_score_as_plain_bm25_without_re_scoring(corpus, queries, monkeypatch):
+    index = BM25Index.from_tokens(corpus)
+    groups = [[[((term,), 1.0, False)] for term in dict.fromkeys(query)] for query in queries]
+    plainly = [index.top_k_grouped(g, 10) for g in groups]
+    monkeypatch.setattr(index_module, "_scores_plainly", lambda *_: False)  # re-score the 50 best
+    re_scored = [index.top_k_grouped(g, 10) for g in groups]
+    assert [[p for p, _ in r] for r in plainly] == [[p for p, _ in r] for r in re_scored]
+    for a, b in zip(plainly, re_scored, strict=True):
+        assert [s for _, s in a] == pytest.approx([s for _, s in b], rel=1e-12)
