@@ -16,7 +16,6 @@ sendMessage is checked against Telegram's flood limits (``limits``); see :attr:`
 
 import asyncio
 import contextlib
-import copy
 import json
 import re
 import time
@@ -30,7 +29,7 @@ from aiohttp import web
 from .faults import DropConnection, Fault
 from .html_parser import STRICT_NOTE, HtmlParseError, entity_sort_key, parse_html, utf16_len
 from .limits import FloodPolice, Violation
-from .updates import as_dict
+from .updates import as_dict, json_copy
 
 __all__ = ["DEFAULT_TOKEN", "ApiError", "Call", "FakeTelegram", "Hook"]
 
@@ -348,7 +347,7 @@ class FakeTelegram:
     @property
     def pending_updates(self) -> list[JSONDict]:
         """Updates pushed and not yet confirmed by a getUpdates offset."""
-        return copy.deepcopy(self._pending)
+        return json_copy(self._pending)
 
     def forget_history(self) -> None:
         """Drop the record of answered calls, sent messages and answers, so a long run stays small.
@@ -372,12 +371,12 @@ class FakeTelegram:
     def messages_in(self, chat_id: int) -> list[JSONDict]:
         """The chat's current messages (users' and the bot's, deleted ones gone), by message_id."""
         state = self._chats.get(chat_id)
-        return [] if state is None else [copy.deepcopy(state.messages[key]) for key in sorted(state.messages)]
+        return [] if state is None else [json_copy(state.messages[key]) for key in sorted(state.messages)]
 
     def commands_for(self, scope: JSONDict | None = None, language_code: str = "") -> list[JSONDict]:
         """The commands set for exactly this scope and language, as getMyCommands would return them."""
         key = self._commands_key({"scope": scope, "language_code": language_code})
-        return copy.deepcopy(self._commands.get(key, []))
+        return json_copy(self._commands.get(key, []))
 
     def push_update(self, update: Mapping[str, Any]) -> JSONDict:
         """Queue an update for getUpdates and return it as queued, with update_id and message_id set.
@@ -400,7 +399,7 @@ class FakeTelegram:
         update = {"update_id": self._last_update_id, **update}
         self._pending.append(update)
         self._updates_changed.notify_all()
-        return copy.deepcopy(update)
+        return json_copy(update)
 
     async def wait_for_call(
         self,
@@ -521,7 +520,7 @@ class FakeTelegram:
     def _chat_state(self, info: JSONDict) -> _ChatState:
         state = self._chats.get(info["id"])
         if state is None:
-            state = self._chats[info["id"]] = _ChatState(copy.deepcopy(info))
+            state = self._chats[info["id"]] = _ChatState(json_copy(info))
         return state
 
     def _chat(self, params: JSONDict) -> _ChatState:
@@ -544,14 +543,14 @@ class FakeTelegram:
             chat.last_message_id = max(chat.last_message_id, message["message_id"])
         else:
             message = {"message_id": chat.next_message_id(), **message}
-        chat.messages[message["message_id"]] = copy.deepcopy(message)
+        chat.messages[message["message_id"]] = json_copy(message)
         return message
 
     def _remember_sent(self, chat: _ChatState, message: JSONDict) -> JSONDict:
         chat.messages[message["message_id"]] = message
         chat.bot_message_ids.add(message["message_id"])
-        self.sent.append(copy.deepcopy(message))
-        return copy.deepcopy(message)
+        self.sent.append(json_copy(message))
+        return json_copy(message)
 
     def _reply_target(self, chat: _ChatState, params: JSONDict) -> JSONDict | None:
         """The message a send replies to, quoted one level deep as Telegram does."""
@@ -566,7 +565,7 @@ class FakeTelegram:
             if reply.get("allow_sending_without_reply", params.get("allow_sending_without_reply")):
                 return None
             raise _bad_request("message to be replied not found")
-        quoted = copy.deepcopy(original)
+        quoted = json_copy(original)
         quoted.pop("reply_to_message", None)
         return quoted
 
@@ -710,7 +709,7 @@ class FakeTelegram:
             "reply_to_message": reply_to,
             "link_preview_options": params.get("link_preview_options"),
         }
-        message.update(copy.deepcopy({key: value for key, value in optional.items() if value}))
+        message.update(json_copy({key: value for key, value in optional.items() if value}))
         return self._remember_sent(chat, message)
 
     async def _edit_message_text(self, params: JSONDict) -> JSONDict:
@@ -773,7 +772,7 @@ class FakeTelegram:
         return True
 
     async def _get_my_commands(self, params: JSONDict) -> list[JSONDict]:
-        return copy.deepcopy(self._commands.get(self._commands_key(params), []))
+        return json_copy(self._commands.get(self._commands_key(params), []))
 
     async def _delete_my_commands(self, params: JSONDict) -> bool:
         self._commands.pop(self._commands_key(params), None)
@@ -907,7 +906,7 @@ def _given_entities(text: str, entities: Any) -> list[JSONDict]:
                 f"can't parse entities: {entity['type']} entity at offset {entity['offset']} with length "
                 f"{entity['length']} does not fit in a text of {size} UTF-16 code units{STRICT_NOTE}"
             )
-    return sorted(copy.deepcopy(entities), key=entity_sort_key)
+    return sorted(json_copy(entities), key=entity_sort_key)
 
 
 def _trimmed(text: str, entities: list[JSONDict]) -> tuple[str, list[JSONDict]]:
