@@ -43,8 +43,12 @@ class LiveKnowledgeBase:
         return Edition(self.current.store.path, self._settings.synonyms_path, self._generation)
 
     async def ask(self, question: str, page: int = 0) -> Answer:
-        """`KnowledgeBase.ask` on the knowledge base in service."""
-        return await self.answers.call(self.edition, self.current, "ask", question, page=page)
+        """`KnowledgeBase.ask` on the knowledge base in service, for a chat.
+
+        A chat shows quotes and their citations, never the ranked hits, so none are asked
+        for: they were three quarters of an answer's bytes from the answering process.
+        """
+        return await self.answers.call(self.edition, self.current, "ask", question, top_k=0, page=page)
 
     async def ask_each(self, question: str, limit: int) -> list[Answer]:
         """`KnowledgeBase.ask_each` on the knowledge base in service."""

@@ -130,6 +130,7 @@ class KnowledgeBase:
 
         Page 0 quotes the passages that answer best; page 1, 2, ... the next ones that
         also answer (for a "more" button). `Answer.more` says whether another page exists.
+        `Answer.hits` lists the best `top_k` passages retrieved (none with 0).
         """
         query = self.parser.parse(question)
         corrections = tuple(pair for c in query.concepts for pair in c.corrections)

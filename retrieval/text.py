@@ -157,15 +157,15 @@ class Analyzer:
             return [(t.start, t.end) for t in self.tokens(text) if t.term in terms]
         gaps = text.translate(_ASCII_GAPS)  # as long as `text`, a token's offsets hold
         raws = gaps.split()
+        found = list(map(self._cache.get, raws))
+        if None in found:
+            found = [self._remember(raws, i) if pairs is None else pairs for i, pairs in enumerate(found)]
         spans = []
         end = 0
-        for i, raw in enumerate(raws):
+        for raw, pairs in zip(raws, found, strict=True):
             start = gaps.find(raw, end)  # only gaps lie between two tokens
             end = start + len(raw)
-            pairs = self._cache.get(raw)
-            if pairs is None:
-                pairs = self._remember(raws, i)
-            if any(term in terms for _, term in pairs):  # one pair at most: no hyphen here
+            if pairs and pairs[0][1] in terms:  # one pair at most: no hyphen here
                 spans.append((start, end))
         return spans
 
