@@ -307,7 +307,7 @@ class AnswerPool:
             pool.drain()
             return False
         except BaseException:  # the edition does not open (a broken synonyms file): the caller says why
-            pool.close()
+            pool.drain()  # its workers exit once done with what they hold; this loop goes on meanwhile
             raise
         return True
 
