@@ -207,14 +207,11 @@ class _Processes:
         if not self.broken:
             logger.error("An answering process died (exit code %s); starting new ones", worker.process.exitcode)
         self.broken = True
-        failed = [f for w in self._workers for f in w.pending.values()] + [f for *_, f in self._waiting]
-        for w in self._workers:
-            w.pending.clear()
-        self._waiting.clear()
-        for future in failed:
+        for future in self._take_all():
             if not future.done():
                 future.set_exception(WorkerDied("the answering process died"))
-        self._close_all()
+        for worker in self._take_workers():
+            self._disconnect(worker)
 
     def drain(self) -> None:
         """Take no more calls; each worker exits once it has answered what it holds."""
@@ -228,30 +225,37 @@ class _Processes:
             self._workers.remove(worker)
             self._disconnect(worker)
 
-    def _close_all(self) -> None:
+    def _take_all(self) -> list[asyncio.Future[Any]]:
+        """Every question this pool holds, in hand or waiting; it holds none after."""
+        futures = [f for w in self._workers for f in w.pending.values()] + [f for *_, f in self._waiting]
+        for worker in self._workers:
+            worker.pending.clear()
+        self._waiting.clear()
+        return futures
+
+    def _take_workers(self) -> list[_Worker]:
         workers, self._workers = self._workers, []
-        for worker in workers:
-            self._disconnect(worker)
+        return workers
 
     def _disconnect(self, worker: _Worker) -> None:
-        """Close the socket (the worker reads its end of file and exits) and reap the process."""
+        """Close the socket (the worker reads its end of file and exits) and reap the process in a thread."""
+        self._hang_up(worker)
+        self._loop.run_in_executor(None, _reap, worker.process)
+
+    def _hang_up(self, worker: _Worker) -> None:
         with contextlib.suppress(ValueError, OSError):  # already closed
             self._loop.remove_reader(worker.connection.fileno())
         worker.connection.close()
-        self._loop.run_in_executor(None, _reap, worker.process)
 
     def close(self) -> None:
         """Stop now: questions waiting or in hand are cancelled (the bot is stopping)."""
         self._closing = True
-        for future in [f for w in self._workers for f in w.pending.values()] + [f for *_, f in self._waiting]:
+        for future in self._take_all():
             future.cancel()
-        self._waiting.clear()
-        workers, self._workers = self._workers, []
+        workers = self._take_workers()
         for worker in workers:
-            with contextlib.suppress(ValueError, OSError):
-                self._loop.remove_reader(worker.connection.fileno())
-            worker.connection.close()
-        for worker in workers:
+            self._hang_up(worker)
+        for worker in workers:  # all hung up first, so they exit side by side
             _reap(worker.process)
 
 

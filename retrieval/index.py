@@ -494,19 +494,17 @@ class BM25Index:
     def _postings_at(self, term: int, positions: np.ndarray, after: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Where the term's posting for each of `positions` sits in the tiered arrays, and
         whether it has one there (at or beyond offset `after`, if given)."""
-        a = self.arrays
         dense = self._dense.get(term)
         if dense is not None:
             posting = dense[positions]
             return posting, posting >= (0 if after is None else after)
-        start = int(a.tier_starts[a.term_tiers[term]])
-        frequency = int(a.document_frequencies[term])
-        ids = a.doc_passages[start : start + frequency]
+        start, end = self._term_range(term)
+        ids = self.arrays.doc_passages[start:end]
         if len(ids) == 0:
             return np.zeros(len(positions), dtype=np.int32), np.zeros(len(positions), dtype=bool)
         where = np.searchsorted(ids, positions)
         where[where >= len(ids)] = 0
-        posting = a.doc_postings[start : start + frequency][where]
+        posting = self.arrays.doc_postings[start:end][where]
         hit = ids[where] == positions
         if after is not None:
             hit &= posting >= after
@@ -515,12 +513,15 @@ class BM25Index:
     def _dense_postings(self, term: int) -> np.ndarray:
         """Per passage, where the term's posting sits in the tiered arrays (-1: none): for a term
         in many passages, a lookup is then one gather instead of a binary search per passage."""
-        a = self.arrays
-        start = int(a.tier_starts[a.term_tiers[term]])
-        end = start + int(a.document_frequencies[term])
+        start, end = self._term_range(term)
         dense = np.full(self.size, -1, dtype=np.int32)
-        dense[a.doc_passages[start:end]] = a.doc_postings[start:end]
+        dense[self.arrays.doc_passages[start:end]] = self.arrays.doc_postings[start:end]
         return dense
+
+    def _term_range(self, term: int) -> tuple[int, int]:
+        """Where the term's postings are, in the tiered arrays and in their passage-ordered copy."""
+        start = int(self.arrays.tier_starts[self.arrays.term_tiers[term]])
+        return start, start + int(self.arrays.document_frequencies[term])
 
     def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
         """This thread's score accumulator and seen-marks (all zero between queries)."""

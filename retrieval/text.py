@@ -133,19 +133,8 @@ class Analyzer:
         return result
 
     def word_terms(self, text: str) -> list[tuple[str, str]]:
-        """(folded word, term) of every token, as `tokens` gives them, without offsets (fast).
-
-        Indexing calls this for every passage: known tokens are looked up in C (map over
-        the memo); only new ones, and "us" (whose meaning depends on its neighbours), are
-        analyzed in Python.
-        """
-        raws = tokenize(text)
-        found = list(map(self._cache.get, raws))
-        if None in found:
-            for i, pairs in enumerate(found):
-                if pairs is None:
-                    found[i] = self._remember(raws, i)
-        return list(chain.from_iterable(found))
+        """(folded word, term) of every token, as `tokens` gives them, without offsets (fast: `_pairs`)."""
+        return list(chain.from_iterable(self._pairs(tokenize(text))))
 
     def term_spans(self, text: str, terms: Collection[str]) -> list[tuple[int, int]]:
         """(start, end) of each token of `text` whose term is one of `terms`, as `tokens` gives them.
@@ -157,17 +146,25 @@ class Analyzer:
             return [(t.start, t.end) for t in self.tokens(text) if t.term in terms]
         gaps = text.translate(_ASCII_GAPS)  # as long as `text`, a token's offsets hold
         raws = gaps.split()
-        found = list(map(self._cache.get, raws))
-        if None in found:
-            found = [self._remember(raws, i) if pairs is None else pairs for i, pairs in enumerate(found)]
         spans = []
         end = 0
-        for raw, pairs in zip(raws, found, strict=True):
+        for raw, pairs in zip(raws, self._pairs(raws), strict=True):
             start = gaps.find(raw, end)  # only gaps lie between two tokens
             end = start + len(raw)
             if pairs and pairs[0][1] in terms:  # one pair at most: no hyphen here
                 spans.append((start, end))
         return spans
+
+    def _pairs(self, raws: list[str]) -> list[list[tuple[str, str]]]:
+        """(folded word, term) pairs of each of `raws` (a `tokenize` list): known tokens are
+        looked up in C (map over the memo); only new ones, and "us" (whose meaning depends
+        on its neighbours), are analyzed in Python."""
+        found = list(map(self._cache.get, raws))
+        if None in found:
+            for i, pairs in enumerate(found):
+                if pairs is None:
+                    found[i] = self._remember(raws, i)
+        return found
 
     def token_word_terms(self, raws: list[str], i: int) -> list[tuple[str, str]]:
         """(folded word, term) of token `raws[i]` of a `tokenize` list (its neighbours matter for "us")."""
