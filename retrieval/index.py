@@ -387,7 +387,7 @@ class BM25Index:
         found = self.top_k_weighted(weights, max(k, candidates))
         if not found:
             return []
-        positions = np.array([p for p, _ in found], dtype=np.int32)
+        positions = np.array([p for p, _ in found], dtype=np.intp)
         impacts = {t: self._impacts_of(self._term_ids[t], positions) for t in weights if t in self._term_ids}
         total = np.zeros(len(positions))
         for group in groups:
@@ -421,7 +421,7 @@ class BM25Index:
 
         def visit(tiers: _TermTiers) -> None:
             start, end = tiers.advance()
-            ids = a.passages[start:end]
+            ids = a.passages[start:end].astype(np.intp)  # see _postings_at
             scores[ids] += tiers.weight * a.impacts[start:end]
             new = ids[seen[ids] == 0]
             seen[new] = 1
@@ -431,16 +431,16 @@ class BM25Index:
             for tiers in plan:
                 visit(tiers)
             floor, floored_at = -math.inf, 0
-            while True:
+            while left := [t for t in plan if not t.done]:  # else every posting is scored already
                 candidates = np.concatenate(found)
                 if self._prunable and len(candidates) >= max(k, 2 * floored_at):  # worth refreshing
                     floor = max(floor, self._exact_floor(plan, candidates, scores[candidates], k))
                     floored_at = len(candidates)
-                left = [t for t in plan if not t.done]
-                if not left or (self._prunable and len(candidates) >= k and sum(t.bound for t in left) < floor):
+                if self._prunable and len(candidates) >= k and sum(t.bound for t in left) < floor:
                     break  # no passage outside the candidates can reach the top k any more
                 visit(max(left, key=_TermTiers.gain_per_posting))
-            candidates = np.sort(candidates)  # sorted keys make each binary search start where the last ended
+            # Sorted, so each binary search below starts where the last one ended.
+            candidates = np.sort(np.concatenate(found))
             result = scores[candidates]
             pending = sorted((t for t in plan if not t.done), key=lambda t: t.bound, reverse=True)
             for i, tiers in enumerate(pending):
@@ -474,7 +474,7 @@ class BM25Index:
         """For each of `terms` the index knows, which sentences of each passage at `positions`
         use it, as a bitmask: bit i for sentence i, bit `sentence_counts` for the passage's
         title or section heading; 0 where the passage lacks the term or records no sentences."""
-        at = np.asarray(positions, dtype=np.int32)
+        at = np.asarray(positions, dtype=np.intp)
         found = {}
         for term in terms:
             i = self._term_ids.get(term)
@@ -492,19 +492,24 @@ class BM25Index:
         return np.where(hit, self.arrays.impacts[posting], 0.0)
 
     def _postings_at(self, term: int, positions: np.ndarray, after: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Where the term's posting for each of `positions` sits in the tiered arrays, and
-        whether it has one there (at or beyond offset `after`, if given)."""
+        """Where the term's posting for each of `positions` (intp) sits in the tiered arrays
+        (intp), and whether it has one there (at or beyond offset `after`, if given).
+
+        Indices are intp because numpy converts any other index array on every gather or
+        scatter (int32 ones make each about twice as slow); the int32 postings are searched
+        with int32 keys, so the search does not convert the term's whole postings instead.
+        """
         dense = self._dense.get(term)
         if dense is not None:
-            posting = dense[positions]
+            posting = dense[positions].astype(np.intp)
             return posting, posting >= (0 if after is None else after)
         start, end = self._term_range(term)
         ids = self.arrays.doc_passages[start:end]
         if len(ids) == 0:
-            return np.zeros(len(positions), dtype=np.int32), np.zeros(len(positions), dtype=bool)
-        where = np.searchsorted(ids, positions)
+            return np.zeros(len(positions), dtype=np.intp), np.zeros(len(positions), dtype=bool)
+        where = ids.searchsorted(positions.astype(ids.dtype))
         where[where >= len(ids)] = 0
-        posting = self.arrays.doc_postings[start:end][where]
+        posting = self.arrays.doc_postings[start:end][where].astype(np.intp)
         hit = ids[where] == positions
         if after is not None:
             hit &= posting >= after
