@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import quote
 
 import numpy as np
@@ -23,6 +24,11 @@ from knowledge.arrays import ArraysError, open_arrays
 from knowledge.document import Document
 
 SCHEMA_VERSION = "2"
+# A store is read through a memory map (as far as SQLite allows, 2 GiB by default) rather than
+# copied page by page into SQLite's cache: reading an answer's 20 passages takes about a third
+# less CPU. Safe because a store is never changed in place: a build writes a new file and
+# renames it over the old one (the index sidecar is mapped the same way).
+MMAP_BYTES = 1 << 40
 
 
 @dataclass(frozen=True)
@@ -39,9 +45,9 @@ class StoredDocument:
     passages: int
 
 
-@dataclass(frozen=True)
-class StoredPassage:
-    """A passage's row; `position` is its row in the index."""
+class StoredPassage(NamedTuple):
+    """A passage's row; `position` is its row in the index (a named tuple: every answer reads
+    twenty of them and sends some to the bot process, so they are made and pickled cheaply)."""
 
     position: int
     id: str
@@ -126,6 +132,7 @@ class Store:
         self.path = path
         try:
             conn = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, check_same_thread=False)
+            conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
             self._db = sqlite_utils.Database(conn)
             missing = {"meta", "documents", "passages"} - set(self._db.table_names())
             if missing:
@@ -173,7 +180,7 @@ class Store:
         marks = ",".join("?" * len(positions))
         sql = f"select position, id, document_id, section, text from passages where position in ({marks})"
         with self._lock:
-            rows = {r[0]: StoredPassage(*r) for r in self._db.execute(sql, list(positions))}
+            rows = {r[0]: r for r in map(StoredPassage._make, self._db.conn.execute(sql, positions))}
         return [rows[p] for p in positions]
 
     def passage_by_id(self, passage_id: str) -> StoredPassage | None:

@@ -465,6 +465,30 @@ def test_store_missing_array(store):
         store.array("nope")
 
 
+def test_an_open_store_reads_its_own_file_while_a_rebuild_replaces_it(folder, db_path, write_doc):
+    """An open store reads its file through a memory map, which is only safe while nobody
+    changes that file in place: a rebuild must write a new file and rename it over."""
+    write_doc("a.md", "The old text about sanctions.\n")
+    rebuild(folder, db_path)
+    old = Store(db_path)
+    try:
+        assert old._db.conn.execute("pragma mmap_size").fetchone()[0] > 0
+        mapped = os.stat(db_path).st_ino
+        write_doc("a.md", "A new text, longer than the old one, about strength and allies.\n" * 50)
+        write_doc("b.md", "A second document.\n")
+        rebuild(folder, db_path)
+        assert os.stat(db_path).st_ino != mapped
+        assert [p.text for p in old.passages([0])] == ["The old text about sanctions."]
+        assert old.passage_by_id(old.passages([0])[0].id).text == "The old text about sanctions."
+    finally:
+        old.close()
+    new = Store(db_path)
+    try:
+        assert new.passages([0])[0].text.startswith("A new text")
+    finally:
+        new.close()
+
+
 def test_passage_ids_stable_across_rebuild(folder, db_path):
     shutil.copy(BUNDLED_DIR / f"{BUNDLED_ID}.md", folder)
     rebuild(folder, db_path)
