@@ -60,6 +60,9 @@ _PRIORITY = {
 }
 
 _PLAIN_RUN = re.compile(r"[^&<]+")
+_NAME = re.compile(r"[^ \t\r\n\v>]*")  # a tag name runs to a space or ">"
+_ATTRIBUTE_NAME = re.compile(r"[^ \t\r\n\v=>]*")
+_SPACE_RUN = re.compile(r"[ \t\r\n\v]*")
 _CHAR_REFERENCE = re.compile(r"&(?:(lt|gt|amp|quot)|#([0-9]{1,8})|#x([0-9a-fA-F]{1,8}));")
 _NAMED_REFERENCES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _CUSTOM_EMOJI_ID = re.compile(r"[0-9]{1,19}")
@@ -95,13 +98,17 @@ def parse_html(markup: str) -> tuple[str, list[dict[str, Any]]]:
 @dataclass
 class _OpenTag:
     tag: str
-    byte_offset: int
     offset: int  # where the entity starts in the plain text, in UTF-16 code units
     argument: str  # href, code language, custom emoji id, or "expandable" for a blockquote
 
 
 class _Parser:
-    """One pass over the markup, emitting plain text and closing entities as end tags arrive."""
+    """One pass over the markup, emitting plain text and closing entities as end tags arrive.
+
+    Error messages give byte offsets; those are counted only when an error is raised (the
+    server parses every message it is sent, so counting them at each tag was most of its
+    parsing time).
+    """
 
     def __init__(self, markup: str) -> None:
         self.src = markup
@@ -137,15 +144,11 @@ class _Parser:
     def _byte_offset(self, i: int) -> int:
         return len(self.src[:i].encode("utf-8", "surrogatepass"))
 
-    def _scan(self, i: int, stop: str) -> int:
-        while i < len(self.src) and self.src[i] not in stop:
-            i += 1
-        return i
+    def _scan(self, i: int, run: re.Pattern[str]) -> int:
+        return run.match(self.src, i).end()
 
     def _skip_spaces(self, i: int) -> int:
-        while i < len(self.src) and self.src[i] in _SPACES:
-            i += 1
-        return i
+        return _SPACE_RUN.match(self.src, i).end()
 
     def _char_reference(self, i: int) -> tuple[str, int]:
         match = _CHAR_REFERENCE.match(self.src, i)
@@ -170,42 +173,44 @@ class _Parser:
         return chr(code_point), match.end()
 
     def _start_tag(self) -> None:
-        begin = self._byte_offset(self.i)
-        name_end = self._scan(self.i + 1, _SPACES + ">")
+        start = self.i
+        name_end = self._scan(start + 1, _NAME)
         if name_end == len(self.src):
-            raise HtmlParseError(f"Unclosed start tag at byte offset {begin}")
-        tag = self.src[self.i + 1 : name_end].lower()
+            raise HtmlParseError(f"Unclosed start tag at byte offset {self._byte_offset(start)}")
+        tag = self.src[start + 1 : name_end].lower()
         if tag not in _ENTITY_TYPES:
-            raise HtmlParseError(f'Unsupported start tag "{tag}" at byte offset {begin}')
-        attributes = self._attributes(name_end, tag, begin)
-        self.open.append(_OpenTag(tag, begin, self.offset, self._argument(tag, attributes, begin)))
+            raise HtmlParseError(f'Unsupported start tag "{tag}" at byte offset {self._byte_offset(start)}')
+        attributes = self._attributes(name_end, tag, start)
+        self.open.append(_OpenTag(tag, self.offset, self._argument(tag, attributes, start)))
 
-    def _attributes(self, i: int, tag: str, begin: int) -> dict[str, str]:
+    def _attributes(self, i: int, tag: str, start: int) -> dict[str, str]:
         """Read attributes up to and past the closing ``>``; a bare name (``expandable``) maps to ""."""
         attributes: dict[str, str] = {}
         while True:
             i = self._skip_spaces(i)
             if i == len(self.src):
-                raise HtmlParseError(f'Unclosed start tag "{tag}" at byte offset {begin}')
+                raise HtmlParseError(f'Unclosed start tag "{tag}" at byte offset {self._byte_offset(start)}')
             if self.src[i] == ">":
                 self.i = i + 1
                 return attributes
-            name_end = self._scan(i, _SPACES + "=>")
+            name_end = self._scan(i, _ATTRIBUTE_NAME)
             name = self.src[i:name_end].lower()
             if not name:
-                raise HtmlParseError(f'Empty attribute name in the tag "{tag}" at byte offset {begin}')
+                raise HtmlParseError(
+                    f'Empty attribute name in the tag "{tag}" at byte offset {self._byte_offset(start)}'
+                )
             i = self._skip_spaces(name_end)
             if i == len(self.src):
-                raise HtmlParseError(f'Unclosed start tag "{tag}" at byte offset {begin}')
+                raise HtmlParseError(f'Unclosed start tag "{tag}" at byte offset {self._byte_offset(start)}')
             if self.src[i] != "=":
                 attributes[name] = ""
                 continue
             i = self._skip_spaces(i + 1)
             if i == len(self.src):
-                raise HtmlParseError(f'Unclosed start tag "{tag}" at byte offset {begin}')
-            attributes[name], i = self._attribute_value(i, begin)
+                raise HtmlParseError(f'Unclosed start tag "{tag}" at byte offset {self._byte_offset(start)}')
+            attributes[name], i = self._attribute_value(i, start)
 
-    def _attribute_value(self, i: int, begin: int) -> tuple[str, int]:
+    def _attribute_value(self, i: int, tag_start: int) -> tuple[str, int]:
         """A quoted string with references decoded, or an unquoted name token, lowercased."""
         if self.src[i] in "\"'":
             quote, i = self.src[i], i + 1
@@ -217,26 +222,27 @@ class _Parser:
                     char, i = self.src[i], i + 1
                 pieces.append(char)
             if i == len(self.src):
-                raise HtmlParseError(f"Unclosed start tag at byte offset {begin}")
+                raise HtmlParseError(f"Unclosed start tag at byte offset {self._byte_offset(tag_start)}")
             return "".join(pieces), i + 1
         start = i
         while i < len(self.src) and ((self.src[i].isascii() and self.src[i].isalnum()) or self.src[i] in ".-"):
             i += 1
         if i == len(self.src):
-            raise HtmlParseError(f"Unclosed start tag at byte offset {begin}")
+            raise HtmlParseError(f"Unclosed start tag at byte offset {self._byte_offset(tag_start)}")
         if self.src[i] not in _SPACES + ">":
             raise HtmlParseError(f"Unexpected end of name token at byte offset {self._byte_offset(start)}")
         return self.src[start:i].lower(), i
 
-    def _argument(self, tag: str, attributes: dict[str, str], begin: int) -> str:
+    def _argument(self, tag: str, attributes: dict[str, str], start: int) -> str:
         if tag == "a":
             if not attributes.get("href"):
                 raise HtmlParseError(
-                    f'Tag "a" must have a non-empty "href" attribute at byte offset {begin}{STRICT_NOTE}'
+                    f'Tag "a" must have a non-empty "href" attribute at byte offset {self._byte_offset(start)}'
+                    f"{STRICT_NOTE}"
                 )
             return attributes["href"]
         if tag == "span" and attributes.get("class") != "tg-spoiler":
-            raise HtmlParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {begin}')
+            raise HtmlParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {self._byte_offset(start)}')
         if tag == "code":
             css_class = attributes.get("class", "")
             return css_class.removeprefix("language-") if css_class.startswith("language-") else ""
@@ -247,23 +253,26 @@ class _Parser:
             return emoji_id
         if tag == "blockquote":
             if any(open_tag.tag == "blockquote" for open_tag in self.open):
-                raise HtmlParseError(f"Blockquotes can't be nested, at byte offset {begin}{STRICT_NOTE}")
+                raise HtmlParseError(
+                    f"Blockquotes can't be nested, at byte offset {self._byte_offset(start)}{STRICT_NOTE}"
+                )
             return "expandable" if "expandable" in attributes else ""
         return ""
 
     def _end_tag(self) -> None:
-        begin = self._byte_offset(self.i)
+        start = self.i
         if not self.open:
-            raise HtmlParseError(f"Unexpected end tag at byte offset {begin}")
-        name_end = self._scan(self.i + 2, _SPACES + ">")
-        name = self.src[self.i + 2 : name_end].lower()
+            raise HtmlParseError(f"Unexpected end tag at byte offset {self._byte_offset(start)}")
+        name_end = self._scan(start + 2, _NAME)
+        name = self.src[start + 2 : name_end].lower()
         close = self._skip_spaces(name_end)
         if close == len(self.src) or self.src[close] != ">":
-            raise HtmlParseError(f"Unclosed end tag at byte offset {begin}")
+            raise HtmlParseError(f"Unclosed end tag at byte offset {self._byte_offset(start)}")
         innermost = self.open[-1]
         if name and name != innermost.tag:
             raise HtmlParseError(
-                f'Unmatched end tag at byte offset {begin}, expected "</{innermost.tag}>", found "</{name}>"'
+                f'Unmatched end tag at byte offset {self._byte_offset(start)}, expected "</{innermost.tag}>", '
+                f'found "</{name}>"'
             )
         self.i = close + 1
         self.open.pop()
