@@ -3,8 +3,10 @@
 import asyncio
 
 import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import texts
+from bot.buttons import CallbackRow, more_data, source_data
 from bot.settings import BUNDLED_KNOWLEDGE
 from tests.bot_helpers import (
     HUGE_QUESTION,
@@ -32,6 +34,13 @@ async def edits_in(fake, chat_id: int, count: int) -> list[dict]:
         "editMessageText", count=count, predicate=lambda c: c.params["chat_id"] == chat_id and c.ok, timeout=WAIT
     )
     return [call.result for call in calls[:count]]
+
+
+def test_an_answer_keyboard_goes_out_as_the_library_would_send_it():
+    row = [("Source [1]", source_data("0123456789abcdef")), ("Ещё ▸ 🔎", more_data("k3y", 2))]
+    library = InlineKeyboardMarkup([[InlineKeyboardButton(text, callback_data=data) for text, data in row]])
+    assert CallbackRow(row).to_dict() == library.to_dict()
+    assert CallbackRow(row) == library
 
 
 # --- Source -------------------------------------------------------------------------------------
