@@ -407,8 +407,9 @@ class BM25Index:
     def _search(self, terms: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
         """Exact top-k over weighted terms, visiting as few postings as the bounds allow.
 
-        1. Scatter each term's first (best) tier, and score the most promising passages
-           exactly: the k-th best exact score is a floor the final k-th best cannot be under.
+        1. Scatter each term's first (best) tier. The k-th best score so far is a floor the
+           final k-th best cannot be under; when that floor prunes too little, the most
+           promising passages are scored exactly, for a higher one.
         2. While a passage seen nowhere yet could still beat that floor (the sum of each
            term's next-tier bound is above it), scatter the tier that lowers that sum most
            per posting, and raise the floor again.
@@ -433,11 +434,16 @@ class BM25Index:
             floor, floored_at = -math.inf, 0
             while left := [t for t in plan if not t.done]:  # else every posting is scored already
                 candidates = np.concatenate(found)
-                if self._prunable and len(candidates) >= max(k, 2 * floored_at):  # worth refreshing
-                    floor = max(floor, self._exact_floor(plan, candidates, scores[candidates], k))
-                    floored_at = len(candidates)
-                if self._prunable and len(candidates) >= k and sum(t.bound for t in left) < floor:
-                    break  # no passage outside the candidates can reach the top k any more
+                if self._prunable and len(candidates) >= k:
+                    unseen_bound = sum(t.bound for t in left)
+                    # Partial scores only grow: their k-th best is a floor at no cost, and the
+                    # exact floor (lookups) is worth its cost only when that one is not enough.
+                    floor = max(floor, _kth_largest(scores[candidates], k))
+                    if unseen_bound >= floor and len(candidates) >= 2 * floored_at:
+                        floor = max(floor, self._exact_floor(plan, candidates, scores[candidates], k))
+                        floored_at = len(candidates)
+                    if unseen_bound < floor:
+                        break  # no passage outside the candidates can reach the top k any more
                 visit(max(left, key=_TermTiers.gain_per_posting))
             # Sorted, so each binary search below starts where the last one ended.
             candidates = np.sort(np.concatenate(found))
