@@ -547,10 +547,13 @@ class FakeTelegram:
         return message
 
     def _remember_sent(self, chat: _ChatState, message: JSONDict) -> JSONDict:
+        """Keep `message` as the chat's live copy (later edits change it); `sent` and the
+        answer share one snapshot of it as it is now."""
         chat.messages[message["message_id"]] = message
         chat.bot_message_ids.add(message["message_id"])
-        self.sent.append(json_copy(message))
-        return json_copy(message)
+        snapshot = json_copy(message)
+        self.sent.append(snapshot)
+        return snapshot
 
     def _reply_target(self, chat: _ChatState, params: JSONDict) -> JSONDict | None:
         """The message a send replies to, quoted one level deep as Telegram does."""
