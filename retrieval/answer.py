@@ -7,8 +7,26 @@ them, cut them at the quote boundary or mark highlighted spans.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from knowledge.store import StoredDocument, StoredPassage
+
+
+class Ranked(Protocol):
+    """What deciding whether a passage answers needs: a `Hit`, or a retrieved passage whose
+    row is not read yet (its text is asked for only when the question wants a number or time)."""
+
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def coverage(self) -> float: ...
+
+    @property
+    def topics(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -21,6 +39,10 @@ class Hit:
     topics: int  # how many of the question's concepts the passage mentions
     passage: StoredPassage
     document: StoredDocument
+
+    @property
+    def text(self) -> str:
+        return self.passage.text
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
-from retrieval.answer import Hit, Quote, cite
+from retrieval.answer import Hit, Quote, Ranked, cite
 from retrieval.asked_fact import Fact
 from retrieval.decide import answers
 from retrieval.passage_terms import PassageTerms
@@ -19,8 +20,10 @@ RELATIVE_SCORE = 0.6
 MAX_SENTENCES = 2
 SENTENCE_SHARE = 0.6
 
+R = TypeVar("R", bound=Ranked)
 
-def answer_pages(hits: Sequence[Hit], fact: Fact | None = None) -> list[list[Hit]]:
+
+def answer_pages(hits: Sequence[R], fact: Fact | None = None) -> list[list[R]]:
     """The hits worth quoting, in pages: none unless the best answers the question
     (and states the number or time it asks for, `fact`).
 

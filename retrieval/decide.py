@@ -6,7 +6,7 @@ word, so "sanctions on iran" would otherwise be answered with a passage about Ru
 
 from __future__ import annotations
 
-from retrieval.answer import Hit
+from retrieval.answer import Ranked
 from retrieval.asked_fact import Fact, states
 
 # A passage answers when it covers more than half of what the question asks (concepts
@@ -18,11 +18,11 @@ MIN_COVERAGE = 0.5
 MIN_COVERAGE_TWO_TOPICS = 0.3
 
 
-def answers(hit: Hit, fact: Fact | None = None) -> bool:
+def answers(hit: Ranked, fact: Fact | None = None) -> bool:
     """Whether `hit` is evidence enough to answer the question it was retrieved for.
 
     `fact` is the number or time the question asks for: a passage that states none does not
-    answer it, however much of the question it covers.
+    answer it, however much of the question it covers (its text is read only then).
     """
     covers = hit.coverage > MIN_COVERAGE or (hit.topics >= 2 and hit.coverage >= MIN_COVERAGE_TWO_TOPICS)
-    return covers and states(fact, hit.passage.text)
+    return covers and (fact is None or states(fact, hit.text))

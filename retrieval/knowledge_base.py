@@ -6,11 +6,12 @@ its reference, so questions in flight finish on the old one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 from knowledge.build import BuildReport, build, is_current
 from knowledge.passages import MAX_PASSAGE_CHARS
@@ -136,23 +137,30 @@ class KnowledgeBase:
         corrections = tuple(pair for c in query.concepts for pair in c.corrections)
         if not query.concepts:
             return Answer(question, (), (), Decline.NOTHING_TO_SEARCH, self.topics)
-        hits, analyzed = self._hits(query, max(top_k, CANDIDATES))
-        pages = answer_pages(hits, query.fact)
+        ranked = self._ranked(query, max(top_k, CANDIDATES))
+        pages = answer_pages(ranked, query.fact)
+        quoted = pages[page] if page < len(pages) else []
+        hits, analyzed = self._read(ranked[:top_k] + quoted)
+        listed = tuple(hits[c.rank] for c in ranked[:top_k])
         if not pages:
-            return Answer(question, tuple(hits[:top_k]), (), Decline.NOT_COVERED, self.topics, corrections)
-        if page >= len(pages):
-            return Answer(question, tuple(hits[:top_k]), (), Decline.NO_MORE, (), corrections)
-        quotes = quotes_for(query, pages[page], self.analyzer, analyzed)
-        return Answer(question, tuple(hits[:top_k]), tuple(quotes), None, (), corrections, page + 1 < len(pages))
+            return Answer(question, listed, (), Decline.NOT_COVERED, self.topics, corrections)
+        if not quoted:
+            return Answer(question, listed, (), Decline.NO_MORE, (), corrections)
+        quotes = quotes_for(query, [hits[c.rank] for c in quoted], self.analyzer, analyzed)
+        return Answer(question, listed, tuple(quotes), None, (), corrections, page + 1 < len(pages))
 
     def ask_each(self, question: str, limit: int) -> list[Answer]:
         """One single-passage answer per passage that answers `question`, best first (for inline mode)."""
         query = self.parser.parse(question)
         if not query.concepts:
             return []
-        hits, analyzed = self._hits(query, max(limit, CANDIDATES))
-        chosen = [hit for page in answer_pages(hits, query.fact) for hit in page][:limit]
-        return [Answer(question, (hit,), tuple(quotes_for(query, [hit], self.analyzer, analyzed))) for hit in chosen]
+        ranked = self._ranked(query, max(limit, CANDIDATES))
+        chosen = [c for page in answer_pages(ranked, query.fact) for c in page][:limit]
+        hits, analyzed = self._read(chosen)
+        return [
+            Answer(question, (hits[c.rank],), tuple(quotes_for(query, [hits[c.rank]], self.analyzer, analyzed)))
+            for c in chosen
+        ]
 
     def passage_hit(self, passage_id: str) -> Hit | None:
         """The passage with this stable id as a hit (for "show the source"), if it still exists."""
@@ -161,42 +169,69 @@ class KnowledgeBase:
             return None
         return Hit(1, 0.0, 0.0, 0, passage, self.documents[passage.document_id])
 
-    def _hits(self, query: Query, k: int) -> tuple[list[Hit], dict[str, PassageTerms]]:
-        """The top BM25 passages, re-ranked by how much of the question they cover, and what
-        their sentences hold of it (by passage id, for quoting).
+    def _ranked(self, query: Query, k: int) -> list[_Candidate]:
+        """The top BM25 passages, re-ranked by how much of the question they cover.
 
         A passage that mentions all the question asks beats one that repeats part of it,
         and among those, one with a single sentence covering the question ranks higher.
+        What their sentences hold comes from the index; rows are read here only for
+        passages too long for it to record, or all when the question asks for a number or
+        time (whether a passage answers then depends on its text).
         """
-        ranked = self.parser.index.top_k_grouped(query.groups(), k)
-        positions = [position for position, _ in ranked]
-        passages = self.store.passages(positions)
-        analyzed = self._analyzed(query, positions, passages)
-        hits = []
-        for (_, score), passage, terms in zip(ranked, passages, analyzed, strict=True):
-            covered, per_sentence = query.locate(terms.where, terms.sentences)
-            focus = query.share_of(max(per_sentence, default=0.0))
-            hits.append((query.share(covered), focus, score, len(covered), passage))
-        hits.sort(key=lambda h: (h[0] + h[1], h[2]), reverse=True)
-        ranked_hits = [
-            Hit(rank, score, coverage, topics, passage, self.documents[passage.document_id])
-            for rank, (coverage, _, score, topics, passage) in enumerate(hits, start=1)
-        ]
-        return ranked_hits, {p.id: terms for p, terms in zip(passages, analyzed, strict=True)}
-
-    def _analyzed(self, query: Query, positions: list[int], passages: list[StoredPassage]) -> list[PassageTerms]:
-        """Which sentences of each passage use the question's terms: as the index records it,
-        else (a passage of too many sentences to record) read from its text."""
         index = self.parser.index
+        ranked = index.top_k_grouped(query.groups(), k)
+        positions = [position for position, _ in ranked]
+        counts = index.sentence_counts(positions)
         masks = index.sentences(query.terms, positions)
-        analyzed = []
-        for j, (sentences, passage) in enumerate(zip(index.sentence_counts(positions), passages, strict=True)):
+        unrecorded = [p for p, sentences in zip(positions, counts, strict=True) if query.fact or not sentences]
+        read = dict(zip(unrecorded, self.store.passages(unrecorded), strict=True))
+        scored = []
+        for j, ((position, score), sentences) in enumerate(zip(ranked, counts, strict=True)):
+            passage = read.get(position)
             if sentences:
                 where = {term: found[j] for term, found in masks.items() if found[j]}
-                analyzed.append(PassageTerms(passage.text, sentences, where))
             else:
-                analyzed.append(self.passages.terms_of(passage, self.documents[passage.document_id].title))
-        return analyzed
+                analyzed = self.passages.terms_of(passage, self.documents[passage.document_id].title)
+                sentences, where = analyzed.sentences, analyzed.where
+            covered, per_sentence = query.locate(where, sentences)
+            focus = query.share_of(max(per_sentence, default=0.0))
+            scored.append((query.share(covered), focus, score, len(covered), position, sentences, where, passage))
+        scored.sort(key=lambda c: (c[0] + c[1], c[2]), reverse=True)
+        return [
+            _Candidate(rank, position, score, coverage, topics, sentences, where, passage)
+            for rank, (coverage, _, score, topics, position, sentences, where, passage) in enumerate(scored, start=1)
+        ]
+
+    def _read(self, candidates: list[_Candidate]) -> tuple[dict[int, Hit], dict[str, PassageTerms]]:
+        """The candidates as hits (by rank), their rows read in one query, and what their
+        sentences hold (by passage id, for quoting)."""
+        missing = list(dict.fromkeys(c.position for c in candidates if c.passage is None))
+        read = dict(zip(missing, self.store.passages(missing), strict=True))
+        hits, analyzed = {}, {}
+        for c in candidates:
+            passage = c.passage or read[c.position]
+            hits[c.rank] = Hit(c.rank, c.score, c.coverage, c.topics, passage, self.documents[passage.document_id])
+            analyzed[passage.id] = PassageTerms(passage.text, c.sentences, c.where)
+        return hits, analyzed
+
+
+class _Candidate(NamedTuple):
+    """A passage retrieved for a question, ranked, with what its sentences hold of it; its
+    row (`passage`) is read only once it is quoted or listed, or for a question asking for a
+    number or time (see `KnowledgeBase._ranked`)."""
+
+    rank: int
+    position: int
+    score: float
+    coverage: float
+    topics: int
+    sentences: int
+    where: Mapping[str, int]
+    passage: StoredPassage | None
+
+    @property
+    def text(self) -> str:
+        return self.passage.text
 
 
 def _topics(store: Store, documents: dict[str, StoredDocument]) -> tuple[str, ...]:
