@@ -2,7 +2,7 @@ import pytest
 
 from bot.settings import BUNDLED_SYNONYMS
 from retrieval.answer import Decline
-from retrieval.knowledge_base import KnowledgeBase, rebuild
+from retrieval.knowledge_base import CANDIDATES, KnowledgeBase, rebuild
 
 
 def all_passage_texts(kb: KnowledgeBase) -> list[str]:
@@ -154,3 +154,33 @@ def test_a_question_asking_for_a_figure_the_documents_state_is_answered(kb):
     answer = kb.ask("how many heads of government should nato consult")
     assert answer.answered
     assert any("twenty-eight heads of government" in q.text for q in answer.quotes)
+
+
+def rows_read(kb: KnowledgeBase, monkeypatch) -> list[int]:
+    """Every passage position the store is asked for from now on."""
+    asked: list[int] = []
+    read = kb.store.passages
+
+    def recording(positions):
+        asked.extend(positions)
+        return read(positions)
+
+    monkeypatch.setattr(kb.store, "passages", recording)
+    return asked
+
+
+def test_a_chat_answer_reads_only_the_rows_it_quotes(kb, monkeypatch):
+    asked = rows_read(kb, monkeypatch)
+    answer = kb.ask("why shouldn't the sanctions on russia be lifted?", top_k=0)
+    assert answer.answered
+    assert len(asked) == len({c.passage_id for c in answer.citations}) < 20
+
+
+def test_a_question_asking_for_a_number_decides_on_every_candidates_text(kb, monkeypatch):
+    question = "when was the minsk ii agreement signed"
+    query = kb.parser.parse(question)
+    assert query.fact is not None
+    retrieved = {position for position, _ in kb.parser.index.top_k_grouped(query.groups(), CANDIDATES)}
+    asked = rows_read(kb, monkeypatch)
+    kb.ask(question, top_k=0)
+    assert set(asked) == retrieved and len(retrieved) > 3
