@@ -50,7 +50,7 @@ from bot.handlers import (
     sources,
     start,
 )
-from bot.heap import collect_out_of_service
+from bot.heap import collect_out_of_service, collect_young_less_often
 from bot.inline import inline_query
 from bot.live import LiveKnowledgeBase
 from bot.logs import configure_logging
@@ -148,6 +148,7 @@ async def _post_init(application: Application) -> None:
     live = application.bot_data["services"].knowledge
     await live.start()
     collect_out_of_service()  # what start-up left behind; then freeze the libraries and the rest: see bot.heap
+    collect_young_less_often()
     try:
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_on_signal(live, application.create_task))
     except (NotImplementedError, RuntimeError, AttributeError):  # no SIGHUP here (Windows, non-main thread)
