@@ -440,7 +440,7 @@ class BM25Index:
                     # exact floor (lookups) is worth its cost only when that one is not enough.
                     floor = max(floor, _kth_largest(scores[candidates], k))
                     if unseen_bound >= floor and len(candidates) >= 2 * floored_at:
-                        floor = max(floor, self._exact_floor(plan, candidates, scores[candidates], k))
+                        floor = max(floor, self._exact_floor(plan, candidates, scores, k))
                         floored_at = len(candidates)
                     if unseen_bound < floor:
                         break  # no passage outside the candidates can reach the top k any more
@@ -448,7 +448,7 @@ class BM25Index:
             # Sorted, so each binary search below starts where the last one ended.
             candidates = np.sort(np.concatenate(found))
             result = scores[candidates]
-            pending = sorted((t for t in plan if not t.done), key=lambda t: t.bound, reverse=True)
+            pending = _unvisited(plan)
             for i, tiers in enumerate(pending):
                 alive = result + sum(t.bound for t in pending[i:]) >= floor
                 candidates, result = candidates[alive], result[alive]
@@ -465,11 +465,17 @@ class BM25Index:
                 scores[ids] = 0.0
                 seen[ids] = 0
 
-    def _exact_floor(self, plan: list[_TermTiers], candidates: np.ndarray, partial: np.ndarray, k: int) -> float:
-        """The k-th best exact score among the candidates with the best partial scores."""
+    def _exact_floor(self, plan: list[_TermTiers], candidates: np.ndarray, scores: np.ndarray, k: int) -> float:
+        """The k-th best exact score among the candidates with the best partial scores: their
+        partial scores completed with what the unvisited tiers add, as the search's last step
+        completes them (a term visited whole needs no lookup)."""
+        partial = scores[candidates]
         if len(candidates) > FLOOR_SAMPLE:
             candidates = np.sort(candidates[np.argpartition(-partial, FLOOR_SAMPLE - 1)[:FLOOR_SAMPLE]])
-        exact = sum(t.weight * self._impacts_of(t.term, candidates) for t in plan)
+            partial = scores[candidates]
+        exact = partial
+        for tiers in _unvisited(plan):
+            exact = exact + tiers.weight * self._impacts_of(tiers.term, candidates, tiers.visited_end)
         return _kth_largest(exact, k)
 
     def sentence_counts(self, positions: Sequence[int]) -> list[int]:
@@ -575,6 +581,11 @@ class _TermTiers:
         self._next += 1
         self.visited_end = end
         return start, end
+
+
+def _unvisited(plan: list[_TermTiers]) -> list[_TermTiers]:
+    """The terms with tiers left to visit, the one that can add most first."""
+    return sorted((t for t in plan if not t.done), key=lambda t: t.bound, reverse=True)
 
 
 def _scores_plainly(groups: Sequence[Group], weights: Mapping[str, float]) -> bool:
