@@ -17,6 +17,7 @@ SQL = re.compile(r"^\s*(select|insert|update|delete|replace|pragma|create|drop|a
 ALLOWED = {
     "marks": "a run of '?' placeholders, one per parameter (knowledge/store.py)",
     "BUILD_CACHE_KIB": "a constant of the build (knowledge/build.py)",
+    "MMAP_BYTES": "a constant of the store (knowledge/store.py)",
 }
 
 
