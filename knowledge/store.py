@@ -46,8 +46,8 @@ class StoredDocument:
 
 
 class StoredPassage(NamedTuple):
-    """A passage's row; `position` is its row in the index (a named tuple: every answer reads
-    twenty of them and sends some to the bot process, so they are made and pickled cheaply)."""
+    """A passage's row; `position` is its row in the index (a named tuple: answers read them
+    and send some to the bot process, so they are made and pickled cheaply)."""
 
     position: int
     id: str

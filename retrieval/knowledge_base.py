@@ -183,8 +183,8 @@ class KnowledgeBase:
         positions = [position for position, _ in ranked]
         counts = index.sentence_counts(positions)
         masks = index.sentences(query.terms, positions)
-        unrecorded = [p for p, sentences in zip(positions, counts, strict=True) if query.fact or not sentences]
-        read = dict(zip(unrecorded, self.store.passages(unrecorded), strict=True))
+        needed = [p for p, sentences in zip(positions, counts, strict=True) if query.fact or not sentences]
+        read = dict(zip(needed, self.store.passages(needed), strict=True))
         scored = []
         for j, ((position, score), sentences) in enumerate(zip(ranked, counts, strict=True)):
             passage = read.get(position)
