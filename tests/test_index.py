@@ -48,6 +48,16 @@ def test_top_k_matches_rank_bm25(corpus, queries):
             assert score == pytest.approx(expected[position], rel=1e-9, abs=1e-12)
 
 
+def assert_same_top_k(got: list[tuple[int, float]], expected: list[tuple[int, float]]) -> None:
+    """Equal up to the order of float additions: the same scores, and the same positions
+    except among passages whose scores tie."""
+    assert [score for _, score in got] == pytest.approx([score for _, score in expected], rel=1e-12)
+    scores = [score for _, score in expected]
+    for i, ((position, _), (want, score)) in enumerate(zip(got, expected, strict=True)):
+        tied = any(j != i and abs(other - score) <= 1e-12 * abs(score) for j, other in enumerate(scores))
+        assert tied or position == want
+
+
 @pytest.mark.parametrize("dense_share", [0.0, 0.25, 2.0])  # every term, the common ones, none
 def test_lookups_through_per_passage_arrays_give_the_same_results(corpus, queries, monkeypatch, dense_share):
     monkeypatch.setattr(index_module, "DENSE_SHARE", 2.0)  # binary search in the postings only
@@ -56,9 +66,22 @@ def test_lookups_through_per_passage_arrays_give_the_same_results(corpus, querie
     assert not searched._dense
     monkeypatch.setattr(index_module, "DENSE_SHARE", dense_share)
     index = BM25Index.from_tokens(corpus)
-    assert [index.top_k(query, 10) for query in queries] == expected
+    # Dense terms' first tiers wait, so scores may be summed in another order.
+    for query, want in zip(queries, expected, strict=True):
+        assert_same_top_k(index.top_k(query, 10), want)
     assert len(index._dense) == sum(index.document_frequency(t) >= dense_share * 3000 for t in index.arrays.terms)
     assert bool(index._dense) == (dense_share <= 0.25), "the corpus has terms in a quarter of its passages"
+
+
+@pytest.mark.parametrize("scatter_share", [1.0, 4.0, 1e9])  # some, more, every sparse term scattered
+def test_scattering_unvisited_postings_gives_what_looking_them_up_gives(corpus, queries, monkeypatch, scatter_share):
+    monkeypatch.setattr(index_module, "FIRST_TIER", 64)  # so that most queries leave tiers unvisited
+    monkeypatch.setattr(index_module, "SCATTER_SHARE", 0.0)  # a lookup per candidate only
+    index = BM25Index.from_tokens(corpus)
+    looked_up = [index.top_k(query, 10) for query in queries]
+    monkeypatch.setattr(index_module, "SCATTER_SHARE", scatter_share)
+    for query, want in zip(queries, looked_up, strict=True):  # scattered terms are added first
+        assert_same_top_k(index.top_k(query, 10), want)
 
 
 def test_arrays_do_not_depend_on_how_the_build_is_cut_into_chunks_and_sort_blocks(corpus, monkeypatch):
