@@ -7,11 +7,12 @@ k1 and b) and answers top-k queries with MaxScore-style dynamic pruning:
 - Each term's postings are ordered by falling impact and split into tiers (the best
   FIRST_TIER postings, then tiers TIER_GROWTH times larger). A tier's first impact bounds
   what any passage in it, or a later tier, can gain from the term.
-- Tiers are visited from the highest bound down and their passages scored in a dense
-  accumulator. Once the bounds of all unvisited tiers add up to less than the k-th best
-  score so far, no unseen passage can enter the top k: the rest of each term is only
-  looked up (binary search in a passage-ordered copy) for the candidates that can still
-  make it.
+- Tiers are visited where they lower the bounds most per posting, and their passages
+  scored in a dense accumulator. Once the bounds of all unvisited tiers add up to less than
+  the k-th best score so far, no unseen passage can enter the top k: the rest of each term
+  only completes the candidates that can still make it (looked up by binary search in a
+  passage-ordered copy, through a per-passage array for a word in many passages, or
+  scattered whole when it is short).
 
 So a common word found in most passages costs little, and results equal
 `BM25Okapi(corpus).get_scores(query)`'s top k (up to exact ties, broken by position)
