@@ -452,8 +452,7 @@ class BM25Index:
                     if unseen_bound < floor:
                         break  # no passage outside the candidates can reach the top k any more
                 visit(max(left, key=_TermTiers.gain_per_posting))
-            # Sorted, so that each binary search starts where the last one ended (and gathers
-            # run through memory in order).
+            # Sorted, so each binary search below starts where the last one ended.
             candidates = np.sort(np.concatenate(found))
             pending = []
             for tiers in _unvisited(plan):
