@@ -427,10 +427,13 @@ class BM25Index:
         scores, seen = self._buffers()
         found: list[np.ndarray] = []
 
-        def visit(tiers: _TermTiers) -> None:
-            start, end = tiers.advance()
+        def scatter(tiers: _TermTiers, start: int, end: int) -> np.ndarray:
             ids = a.passages[start:end].astype(np.intp)  # see _postings_at
             scores[ids] += tiers.weight * a.impacts[start:end]
+            return ids
+
+        def visit(tiers: _TermTiers) -> None:
+            ids = scatter(tiers, *tiers.advance())
             new = ids[seen[ids] == 0]
             seen[new] = 1
             found.append(new)
@@ -459,10 +462,7 @@ class BM25Index:
                 if self._looks_up(tiers, len(candidates)):
                     pending.append(tiers)
                 else:  # scattered whole; a passage it adds is no candidate (not marked seen)
-                    start, end = tiers.visited_end, self._term_range(tiers.term)[1]
-                    ids = a.passages[start:end].astype(np.intp)
-                    scores[ids] += tiers.weight * a.impacts[start:end]
-                    found.append(ids)
+                    found.append(scatter(tiers, *tiers.unvisited))
             result = scores[candidates]
             for i, tiers in enumerate(pending):
                 alive = result + sum(t.bound for t in pending[i:]) >= floor
@@ -496,8 +496,8 @@ class BM25Index:
     def _looks_up(self, tiers: _TermTiers, candidates: int) -> bool:
         """Whether the search completes that many candidates with the term's unvisited postings
         by lookup (a dense term always: a gather per candidate) rather than by scattering them."""
-        rest = self._term_range(tiers.term)[1] - tiers.visited_end
-        return tiers.term in self._dense or rest > SCATTER_SHARE * candidates
+        start, end = tiers.unvisited
+        return tiers.term in self._dense or end - start > SCATTER_SHARE * candidates
 
     def sentence_counts(self, positions: Sequence[int]) -> list[int]:
         """How many sentences each passage at `positions` has; 0 where none were recorded."""
@@ -589,6 +589,11 @@ class _TermTiers:
     def bound(self) -> float:
         """The most an unvisited posting of this term can add (0 when all are visited)."""
         return 0.0 if self.done else self._bounds[self._next]
+
+    @property
+    def unvisited(self) -> tuple[int, int]:
+        """The posting range of the tiers not visited yet."""
+        return self.visited_end, self._starts[-1]
 
     def gain_per_posting(self) -> float:
         """How much visiting the next tier lowers the bound, per posting it costs."""

@@ -183,8 +183,7 @@ class KnowledgeBase:
         positions = [position for position, _ in ranked]
         counts = index.sentence_counts(positions)
         masks = index.sentences(query.terms, positions)
-        needed = [p for p, sentences in zip(positions, counts, strict=True) if query.fact or not sentences]
-        read = dict(zip(needed, self.store.passages(needed), strict=True))
+        read = self._rows([p for p, sentences in zip(positions, counts, strict=True) if query.fact or not sentences])
         scored = []
         for j, ((position, score), sentences) in enumerate(zip(ranked, counts, strict=True)):
             passage = read.get(position)
@@ -194,25 +193,28 @@ class KnowledgeBase:
                 analyzed = self.passages.terms_of(passage, self.documents[passage.document_id].title)
                 sentences, where = analyzed.sentences, analyzed.where
             covered, per_sentence = query.locate(where, sentences)
+            coverage = query.share(covered)
             focus = query.share_of(max(per_sentence, default=0.0))
-            scored.append((query.share(covered), focus, score, len(covered), position, sentences, where, passage))
-        scored.sort(key=lambda c: (c[0] + c[1], c[2]), reverse=True)
-        return [
-            _Candidate(rank, position, score, coverage, topics, sentences, where, passage)
-            for rank, (coverage, _, score, topics, position, sentences, where, passage) in enumerate(scored, start=1)
-        ]
+            candidate = _Candidate(0, position, score, coverage, len(covered), sentences, where, passage)
+            scored.append((coverage + focus, score, candidate))
+        scored.sort(key=lambda s: s[:2], reverse=True)
+        return [candidate._replace(rank=rank) for rank, (_, _, candidate) in enumerate(scored, start=1)]
 
     def _read(self, candidates: list[_Candidate]) -> tuple[dict[int, Hit], dict[str, PassageTerms]]:
         """The candidates as hits (by rank), their rows read in one query, and what their
         sentences hold (by passage id, for quoting)."""
-        missing = list(dict.fromkeys(c.position for c in candidates if c.passage is None))
-        read = dict(zip(missing, self.store.passages(missing), strict=True))
+        read = self._rows([c.position for c in candidates if c.passage is None])
         hits, analyzed = {}, {}
         for c in candidates:
             passage = c.passage or read[c.position]
             hits[c.rank] = Hit(c.rank, c.score, c.coverage, c.topics, passage, self.documents[passage.document_id])
             analyzed[passage.id] = PassageTerms(passage.text, c.sentences, c.where)
         return hits, analyzed
+
+    def _rows(self, positions: list[int]) -> dict[int, StoredPassage]:
+        """The passages at `positions` by position, read in one query (each once)."""
+        unique = list(dict.fromkeys(positions))
+        return dict(zip(unique, self.store.passages(unique), strict=True))
 
 
 class _Candidate(NamedTuple):
